@@ -1,0 +1,150 @@
+"""Extract: file bytes -> RawDocument (front matter, body, encoding facts) or a typed error."""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from pipeline.errors import EncodingError, ExtractError, FileTooLargeError, FrontMatterError
+from pipeline.extract.frontmatter import HANDLERS, split
+from pipeline.record import RawDocument, Rejection
+
+__all__ = ["HANDLERS", "DEFAULT_MAX_BYTES", "decode", "parse_document", "read_bytes", "read_document",
+           "extract", "discover"]
+
+#: Files larger than this are refused before being read whole (override with --max-bytes).
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE, whose BOM is its prefix
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def decode(data: bytes, path: str) -> tuple[str, str, bool]:
+    """Decode bytes to text; return (text, encoding, had_bom). Only Unicode is accepted.
+
+    Without a BOM the text must be UTF-8: guessing a legacy code page silently would risk
+    mojibake in the output, so such a file is rejected with the byte offset to look at.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(encoding), encoding, True
+            except UnicodeDecodeError as err:
+                raise EncodingError(f"not valid {encoding} after its BOM at byte {err.start}",
+                                    path=path, fix="re-save the file as UTF-8") from err
+    if b"\x00" in data[:8192]:
+        raise EncodingError("binary file (NUL bytes), not text", path=path,
+                            fix="remove it from the input or convert it to UTF-8 text")
+    try:
+        return data.decode("utf-8"), "utf-8", False
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise EncodingError(
+            f"not UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start})",
+            path=path, line=line, fix="re-save the file as UTF-8",
+        ) from err
+
+
+def parse_document(data: bytes, path: str) -> RawDocument:
+    """Parse one file's bytes into a RawDocument; a pure function of its arguments."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    text, encoding, bom = decode(data, path)
+    crlf = text.count("\r\n")
+    newline = "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
+    if crlf:
+        text = text.replace("\r\n", "\n")
+    try:
+        found = split(text)
+        if found is None:
+            return RawDocument(path=path, sha256=sha256, front_matter=None, fm_format=None,
+                               body=text, body_line=1, encoding=encoding, bom=bom,
+                               newline=newline)
+        handler, block = found
+        value, key_lines = handler.parse(block.text, block.text_line)
+    except ExtractError as err:
+        err.path = path
+        raise
+    if value is None:
+        value = {}  # an empty or comment-only block: front matter present but empty
+    if not isinstance(value, dict):
+        raise FrontMatterError(
+            f"front matter is a {_type_name(value)}, not a mapping of keys to values",
+            path=path, line=block.text_line, fix="write the front matter as `key: value` lines",
+        )
+    return RawDocument(path=path, sha256=sha256, front_matter=value, fm_format=handler.name,
+                       body=block.body, body_line=block.body_line, key_lines=key_lines,
+                       encoding=encoding, bom=bom, newline=newline)
+
+
+def _type_name(value: object) -> str:
+    """Name a parsed value's type the way a YAML user would."""
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, str):
+        return "string"
+    return type(value).__name__
+
+
+def read_bytes(path: Path, rel: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """Read one file, refusing it before reading if it is larger than `max_bytes`."""
+    try:
+        size = os.stat(path).st_size
+        if size > max_bytes:
+            raise FileTooLargeError(f"file is {size} bytes, over the limit of {max_bytes}",
+                                    path=rel, fix="raise --max-bytes if the file is genuine")
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as err:
+        raise ExtractError(f"cannot read file: {err.strerror}", path=rel) from err
+    if len(data) > max_bytes:  # the file grew after stat
+        raise FileTooLargeError(f"file is over the limit of {max_bytes} bytes", path=rel)
+    return data
+
+
+def read_document(path: Path, rel: str, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocument:
+    """Read and parse one file."""
+    return parse_document(read_bytes(path, rel, max_bytes), rel)
+
+
+def discover(inputs: Iterable[Path]) -> Iterator[tuple[Path, str]]:
+    """Yield (path, relative path) for every file under the inputs, in a stable sorted order.
+
+    Hidden files and folders (name starting with `.`) are skipped. A file given directly is
+    relative to its own folder.
+    """
+    for root in inputs:
+        if root.is_file():
+            yield root, root.name
+            continue
+        if not root.is_dir():
+            raise ExtractError("no such file or folder", path=str(root),
+                               fix="check the INPUT argument")
+        found: list[tuple[str, Path]] = []
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            for name in files:
+                if name.startswith("."):
+                    continue
+                full = Path(folder) / name
+                found.append((full.relative_to(root).as_posix(), full))
+        # Sorting the relative paths (not the walk order) makes output order deterministic.
+        for rel, full in sorted(found):
+            yield full, rel
+
+
+def extract(files: Iterable[tuple[Path, str]],
+            max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[RawDocument | Rejection]:
+    """Stage: (path, relative path) pairs -> RawDocument, or a Rejection for a bad file."""
+    for path, rel in files:
+        try:
+            yield read_document(path, rel, max_bytes)
+        except ExtractError as err:
+            yield Rejection.from_error(err, rel)

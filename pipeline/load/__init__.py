@@ -1,0 +1,94 @@
+"""Load: writers registered by name, each consuming an iterator of records."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, ClassVar, Iterable, Iterator
+
+from pipeline.errors import ConfigError
+from pipeline.record import Record
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOptions:
+    """Options shared by the writers; each writer reads the ones it understands."""
+
+    target: str = "generic"  # markdown target
+    spreadsheet_safe: bool = False  # csv: neutralise formulas for spreadsheet users
+
+
+class Writer(ABC):
+    """One output format: open in __init__, `write` each record, `close` to commit."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+
+    def __init__(self, out_dir: Path, shape: str, options: WriteOptions) -> None:
+        self.out_dir = out_dir
+        self.shape = shape
+        self.options = options
+
+    @abstractmethod
+    def write(self, record: Record) -> None:
+        """Write one record."""
+
+    @abstractmethod
+    def close(self) -> list[Path]:
+        """Commit every output file into place; return their paths."""
+
+    @abstractmethod
+    def abort(self) -> None:
+        """Drop everything written so far; the output folder keeps what it had."""
+
+    def write_all(self, records: Iterable[Record]) -> list[Path]:
+        """Consume an iterator of records and commit."""
+        try:
+            for record in records:
+                self.write(record)
+        except BaseException:
+            self.abort()
+            raise
+        return self.close()
+
+
+WRITERS: dict[str, type[Writer]] = {}
+
+
+def register(cls: type[Writer]) -> type[Writer]:
+    """Class decorator: add a writer to the registry under its name."""
+    WRITERS[cls.name] = cls
+    return cls
+
+
+def _ensure_loaded() -> None:
+    """Import the writer modules so that they register themselves."""
+    from pipeline.load import csv, jsonl, markdown  # noqa: F401
+
+
+def writer_names() -> list[str]:
+    """Return the registered writer names."""
+    _ensure_loaded()
+    return sorted(WRITERS)
+
+
+def get_writer(name: str) -> type[Writer]:
+    """Return a writer class by name; an unknown name lists the valid ones."""
+    _ensure_loaded()
+    try:
+        return WRITERS[name]
+    except KeyError:
+        raise ConfigError(f"unknown format {name!r}",
+                          fix=f"valid formats: {', '.join(sorted(WRITERS))}") from None
+
+
+def tee(records: Iterable[Record], writers: list[Writer],
+        on_record: Callable[[Record], None] | None = None) -> Iterator[Record]:
+    """Pass records through, writing each to every writer (one pass, nothing held)."""
+    for record in records:
+        for writer in writers:
+            writer.write(record)
+        if on_record is not None:
+            on_record(record)
+        yield record

@@ -1,0 +1,65 @@
+"""JSONL: one record per line, UTF-8, keys in the contract's order."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterator
+
+from pipeline.atomic import AtomicFile
+from pipeline.errors import LoadError
+from pipeline.load import Writer, register
+from pipeline.record import ARTICLE, GENERIC, Record
+
+FILE_NAME = "articles.jsonl"
+
+
+def dumps(record: Record) -> str:
+    """Serialise one record as its JSONL line (without the newline)."""
+    # ensure_ascii=False keeps non-ASCII text readable; allow_nan=False because NaN is not JSON.
+    return json.dumps(record.data, ensure_ascii=False, allow_nan=False)
+
+
+def shape_of(data: dict[str, object]) -> str:
+    """Tell an article record from a generic one by its keys."""
+    return GENERIC if "front_matter" in data else ARTICLE
+
+
+@register
+class JsonlWriter(Writer):
+    """Write `articles.jsonl`."""
+
+    name = "jsonl"
+    description = "articles.jsonl: one JSON record per line"
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.file = AtomicFile(self.out_dir / FILE_NAME)
+
+    def write(self, record: Record) -> None:
+        """Append one line."""
+        self.file.write(dumps(record) + "\n")
+
+    def close(self) -> list[Path]:
+        """Commit the file."""
+        return [self.file.commit()]
+
+    def abort(self) -> None:
+        """Drop the temporary file."""
+        self.file.abort()
+
+
+def read_jsonl(path: Path) -> Iterator[Record]:
+    """Read records back from a JSONL file; errors carry the line number."""
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise LoadError(f"invalid JSON: {err.msg} at column {err.colno}",
+                                path=str(path), line=number) from err
+            if not isinstance(data, dict):
+                raise LoadError("a line is not a JSON object", path=str(path), line=number)
+            yield Record(shape_of(data), data)

@@ -1,0 +1,89 @@
+"""The typed values that flow between the stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from pipeline.errors import PipelineError
+
+#: Record shapes: `article` is the canonical record of a CMS profile, `generic` keeps front matter.
+ARTICLE = "article"
+GENERIC = "generic"
+
+
+@dataclass(frozen=True, slots=True)
+class Warning_:
+    """Something worth telling the user that did not stop a file from migrating."""
+
+    path: str
+    field: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        """Return the report form."""
+        return {"path": self.path, "field": self.field, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
+class RawDocument:
+    """What extract read from one file; nothing interpreted yet."""
+
+    path: str  # relative to the input folder, `/`-separated
+    sha256: str
+    front_matter: dict[str, Any] | None  # None: the file has no front matter block
+    fm_format: str | None  # "yaml" | "toml" | "json" | None
+    body: str  # LF line endings
+    body_line: int  # 1-based line number where the body starts
+    key_lines: dict[str, int] = field(default_factory=dict)  # top-level key -> 1-based line
+    encoding: str = "utf-8"
+    bom: bool = False
+    newline: str = "\n"  # the file's dominant line ending before normalisation
+
+    def line_of(self, key: str) -> int | None:
+        """Return the line of a top-level key (the first segment of a dotted path)."""
+        return self.key_lines.get(key.split(".", 1)[0])
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One canonical record: `data` is JSON-safe and in the contract's key order."""
+
+    shape: str
+    data: dict[str, Any]
+    warnings: tuple[Warning_, ...] = ()
+
+    @property
+    def path(self) -> str:
+        """Return the source path relative to the input folder."""
+        return str(self.data["source"]["path"])
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A file that did not migrate, and why."""
+
+    path: str
+    reason: str
+    line: int | None = None
+    field: str | None = None
+    kind: str = "error"
+
+    @classmethod
+    def from_error(cls, err: PipelineError, path: str) -> "Rejection":
+        """Build a rejection from a typed error."""
+        return cls(path=err.path or path, reason=err.reason(), line=err.line, field=err.field,
+                   kind=err.kind)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the report form."""
+        return {"path": self.path, "line": self.line, "field": self.field, "kind": self.kind,
+                "reason": self.reason}
+
+    def one_line(self) -> str:
+        """Return `path:line: reason` for stderr."""
+        loc = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{loc}: {self.reason}"
+
+
+Outcome = Union[Record, Rejection]

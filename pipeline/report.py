@@ -1,0 +1,54 @@
+"""The run report: every input accounted for, as report.json and one line on stderr."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.atomic import AtomicFile
+from pipeline.record import Rejection, Warning_
+
+
+@dataclass
+class Report:
+    """What happened to every input of one run."""
+
+    inputs: int = 0
+    migrated: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    warnings: list[Warning_] = field(default_factory=list)
+    dangling_links: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+    outputs: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the report.json form (keys in the contract's order)."""
+        return {
+            "inputs": self.inputs,
+            "migrated": self.migrated,
+            "rejected": [r.as_dict() for r in self.rejected],
+            "warnings": [w.as_dict() for w in self.warnings],
+            "dangling_links": self.dangling_links,
+            "seconds": round(self.seconds, 3),
+            "outputs": self.outputs,
+        }
+
+    def summary(self, out_dir: Path | None = None) -> str:
+        """Return the one-line human summary."""
+        where = f" -> {out_dir}" if out_dir is not None else ""
+        return (f"{self.inputs} files: {self.migrated} migrated, {len(self.rejected)} rejected, "
+                f"{len(self.warnings)} warnings, {len(self.dangling_links)} dangling links "
+                f"in {self.seconds:.2f} s{where}")
+
+    def write(self, path: Path) -> Path:
+        """Write report.json atomically."""
+        handle = AtomicFile(path)
+        handle.write(json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n")
+        return handle.commit()
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every input migrated, 1 when some were rejected."""
+        return 1 if self.rejected else 0
