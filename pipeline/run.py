@@ -15,7 +15,7 @@ from pipeline.errors import ConfigError, ExtractError, PipelineError
 from pipeline.extract import DEFAULT_MAX_BYTES, discover, read_bytes
 from pipeline.load import WriteOptions, Writer, get_writer
 from pipeline.load.markdown import get_target
-from pipeline.record import ARTICLE, Outcome, Rejection
+from pipeline.record import ARTICLE, Outcome, Record, Rejection
 from pipeline.report import Report
 from pipeline.transform import process_bytes
 from pipeline.transform.profile import Profile, load_profile
@@ -92,7 +92,17 @@ def resolve_inputs(inputs: Iterable[Path]) -> list[tuple[Path, str]]:
     return files
 
 
-def _dangling(links: list[tuple[str, int, int]], ids: set[int]) -> list[dict[str, object]]:
+def _check_unique_id(record: Record, ids: dict[int, str]) -> Outcome:
+    """Reject a record whose id an earlier file already has (the first file keeps it)."""
+    first = ids.get(record.data["id"])
+    if first is None:
+        return record
+    return Rejection(path=record.path, field="id", kind="duplicate-id",
+                     line=None, reason=f"id: duplicate id {record.data['id']}, already used by "
+                                       f"{first} (give one of the two files a new id)")
+
+
+def _dangling(links: list[tuple[str, int, int]], ids: dict[int, str]) -> list[dict[str, object]]:
     """Related links whose target id is not among the migrated records."""
     return [{"path": path, "article_id": article, "related_id": target}
             for path, article, target in links if target not in ids]
@@ -115,7 +125,7 @@ def migrate(inputs: Iterable[Path], options: Options,
     report = Report(inputs=len(files))
     write_opts = WriteOptions(target=options.target, spreadsheet_safe=options.spreadsheet_safe)
     writers: list[Writer] = []
-    ids: set[int] = set()
+    ids: dict[int, str] = {}
     links: list[tuple[str, int, int]] = []
     try:
         if writer_classes:
@@ -126,6 +136,8 @@ def migrate(inputs: Iterable[Path], options: Options,
         with progress:
             for outcome in outcomes(files, profile, options.workers, options.max_bytes):
                 progress.update()
+                if isinstance(outcome, Record) and outcome.shape == ARTICLE:
+                    outcome = _check_unique_id(outcome, ids)
                 if isinstance(outcome, Rejection):
                     report.rejected.append(outcome)
                     progress.clear()
@@ -136,7 +148,7 @@ def migrate(inputs: Iterable[Path], options: Options,
                 report.migrated += 1
                 report.warnings.extend(outcome.warnings)
                 if outcome.shape == ARTICLE:
-                    ids.add(outcome.data["id"])
+                    ids[outcome.data["id"]] = outcome.path
                     links.extend((outcome.path, outcome.data["id"], link["id"])
                                  for link in outcome.data["related"] if link["id"] is not None)
         paths = [p for writer in writers for p in writer.close()]

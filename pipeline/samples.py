@@ -747,7 +747,7 @@ def _answer(rng: random.Random, meta: _Meta, extras: frozenset[str]) -> tuple[st
     # Real exports sometimes carry sloppy keyword lists; the migration must drop empty items.
     roll = rng.random()
     if roll < 0.08:
-        keyword_text += ", "
+        keyword_text += ","  # no trailing space: it would survive in the YAML line
     elif roll < 0.16:
         keyword_text = keyword_text.replace(", ", ", , ", 1)
     return "\n\n".join(parts), description, keyword_text

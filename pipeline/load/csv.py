@@ -125,7 +125,7 @@ def _resource(name: str, columns: tuple[Column, ...], **schema: Any) -> dict[str
     return {
         "name": name, "path": f"{name}.csv", "profile": "tabular-data-resource",
         "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
-        "dialect": {"delimiter": ",", "lineTerminator": "\n", "quoteChar": '"',
+        "dialect": {"delimiter": ",", "lineTerminator": "\r\n", "quoteChar": '"',
                     "doubleQuote": True, "header": True},
         "schema": {"fields": [_field_schema(c) for c in columns], "missingValues": [""],
                    **schema},
@@ -173,7 +173,9 @@ class CsvWriter(Writer):
         # A BOM lets spreadsheet programs detect UTF-8; analytics tools are better without.
         if self.options.spreadsheet_safe:
             handle.write("\ufeff")
-        writer = csv.writer(handle.handle, lineterminator="\n")
+        # RFC 4180 ends records with CRLF. With LF instead, Python's csv module would leave a
+        # cell holding a lone CR unquoted and every reader would split the row there.
+        writer = csv.writer(handle.handle, lineterminator="\r\n")
         writer.writerow([c.name for c in columns])
         return writer
 

@@ -33,11 +33,12 @@ class GenericTarget(Target):
             return front_matter_document(data["front_matter"], data["body"])
         answer = data["answer"]
         front = {k: v for k, v in data.items() if k != "answer"}
-        # The body cannot carry a null answer, nor a CR (readers normalise CRLF); such an
-        # answer also goes into the front matter, which the reader then prefers.
-        if answer is None or "\r" in answer:
+        # The body cannot carry a null answer, a CR (readers normalise CRLF) or a NUL (files
+        # with NUL bytes read as binary); such an answer goes into the front matter, where
+        # YAML escapes keep it exact, and the reader prefers it there.
+        if answer is None or "\r" in answer or "\x00" in answer:
             front = {k: (answer if k == "answer" else data[k]) for k in _ARTICLE_KEYS}
-        return front_matter_document(front, (answer or "") + "\n")
+        return front_matter_document(front, (answer or "").replace("\x00", "") + "\n")
 
     def read(self, raw: RawDocument, shape: str) -> dict[str, Any]:
         """Invert `render` (a generic page's source is the page itself)."""

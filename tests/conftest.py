@@ -1,0 +1,32 @@
+"""Shared fixtures: project paths and profiles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.transform.profile import Profile, load_profile
+
+ROOT = Path(__file__).resolve().parents[1]
+INPUT_DIR = ROOT / "input"
+FIXTURES = ROOT / "tests" / "fixtures"
+SHARED = ROOT.parent / "shared"
+SEED = INPUT_DIR / "000_d55175470d23ebb0.txt"
+
+
+@pytest.fixture(scope="session")
+def default_profile() -> Profile:
+    """The seed CMS profile."""
+    return load_profile("default")
+
+
+@pytest.fixture(scope="session")
+def generic_profile() -> Profile:
+    """The generic profile."""
+    return load_profile("generic")
+
+
+def input_files() -> list[Path]:
+    """Every sample legacy file in input/."""
+    return sorted(p for p in INPUT_DIR.iterdir() if p.is_file() and not p.name.startswith("."))
