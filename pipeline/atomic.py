@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
-import shutil
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
@@ -13,16 +13,27 @@ from pipeline.errors import LoadError
 # Device names Windows reserves whatever the extension (`con.md` cannot be created there).
 _WINDOWS_RESERVED = re.compile(r"(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?",
                                re.IGNORECASE)
-_TMP_PREFIX = ".tmp-"
+
+
+#: Staging folder, relative to the output folder: temporary files live there, not beside the
+#: outputs, so a killed run leaves only complete files under their final names.
+STAGING = Path(".pipeline") / "tmp"
+_counter = itertools.count()
 
 
 class AtomicFile:
-    """A text or binary file written under a temporary name and renamed into place on commit."""
+    """A text or binary file written under a temporary name and renamed into place on commit.
 
-    def __init__(self, path: Path, mode: str = "w") -> None:
+    The temporary file is in `tmp_dir` (default: `<folder of path>/.pipeline/tmp`), which must
+    be on the same file system as `path` for the rename to be atomic.
+    """
+
+    def __init__(self, path: Path, mode: str = "w", tmp_dir: Path | None = None) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = path.with_name(f"{_TMP_PREFIX}{path.name}.{os.getpid()}")
+        staging = tmp_dir if tmp_dir is not None else path.parent / STAGING
+        staging.mkdir(parents=True, exist_ok=True)
+        self.tmp = staging / f"{path.name}.{os.getpid()}.{next(_counter)}"
         if "b" in mode:
             self.handle: IO[Any] = open(self.tmp, mode)
         else:
@@ -47,9 +58,9 @@ class AtomicFile:
         self.tmp.unlink(missing_ok=True)
 
 
-def write_atomic(path: Path, data: bytes) -> Path:
+def write_atomic(path: Path, data: bytes, tmp_dir: Path | None = None) -> Path:
     """Write bytes to `path` atomically."""
-    handle = AtomicFile(path, "wb")
+    handle = AtomicFile(path, "wb", tmp_dir)
     try:
         handle.write(data)
     except BaseException:
@@ -81,39 +92,3 @@ def safe_relative(rel: str) -> PurePosixPath:
     if not parts:
         raise LoadError(f"output path {rel!r} is empty", field="path")
     return PurePosixPath(*parts)
-
-
-class AtomicDir:
-    """A folder built under a temporary name and swapped into place on commit.
-
-    Replacing the whole folder (not file by file) means files of an earlier run that this run
-    no longer produces disappear too, and a crash never leaves a half-built folder visible.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for stale in path.parent.glob(f"{_TMP_PREFIX}{path.name}.*"):
-            shutil.rmtree(stale, ignore_errors=True)  # left by a crashed run
-        self.tmp = path.with_name(f"{_TMP_PREFIX}{path.name}.{os.getpid()}")
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        self.tmp.mkdir()
-
-    def file(self, rel: str) -> Path:
-        """Return the temporary location of a file inside the folder, refusing escapes."""
-        target = self.tmp.joinpath(*safe_relative(rel).parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        return target
-
-    def commit(self) -> Path:
-        """Swap the finished folder into place."""
-        old = self.path.with_name(f"{_TMP_PREFIX}{self.path.name}.old.{os.getpid()}")
-        if self.path.exists():
-            os.replace(self.path, old)
-        os.replace(self.tmp, self.path)
-        shutil.rmtree(old, ignore_errors=True)
-        return self.path
-
-    def abort(self) -> None:
-        """Drop the temporary folder."""
-        shutil.rmtree(self.tmp, ignore_errors=True)

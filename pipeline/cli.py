@@ -67,13 +67,21 @@ def cli() -> None:
               type=click.Choice(target_names()), help="Markdown target.")
 @click.option("--spreadsheet-safe", is_flag=True,
               help="CSV for spreadsheets: UTF-8 BOM, formula-like text cells neutralised.")
+@click.option("--on-error", type=click.Choice(["skip", "fail"]), default="skip",
+              show_default=True,
+              help="skip: carry on past a bad file (exit 1 at the end); fail: stop at the first "
+                   "bad file, leaving the previous outputs in place.")
+@click.option("--full", is_flag=True,
+              help="Ignore the manifest of the last run and process every input again.")
 def migrate_cmd(inputs: tuple[Path, ...], out_dir: Path, formats: tuple[str, ...], target: str,
                 profile: str, workers: int, max_bytes: int, spreadsheet_safe: bool,
-                quiet: bool) -> int:
+                on_error: str, full: bool, quiet: bool) -> int:
     """Migrate INPUT files and folders into the output folder.
 
     Writes each format, report.json, and one summary line on stderr. Exit code 0 when every
     file migrated, 1 when some were rejected (all others are written), 2 on a usage error.
+    A second run into the same folder re-uses the outcome of every input whose bytes did not
+    change (the manifest is in DIR/.pipeline/); the outputs are the same bytes as a clean run.
 
     \b
     Example:
@@ -81,7 +89,7 @@ def migrate_cmd(inputs: tuple[Path, ...], out_dir: Path, formats: tuple[str, ...
     """
     options = Options(out_dir=out_dir, formats=formats, profile=profile, target=target,
                       workers=workers, max_bytes=max_bytes, spreadsheet_safe=spreadsheet_safe,
-                      quiet=quiet)
+                      on_error=on_error, incremental=not full, quiet=quiet)
     return migrate(inputs, options).exit_code
 
 

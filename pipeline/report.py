@@ -22,6 +22,8 @@ class Report:
     dangling_links: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
     outputs: list[str] = field(default_factory=list)
+    cached: int = 0  # inputs whose outcome came from the manifest (unchanged since last run)
+    stopped: bool = False  # --on-error fail stopped the run at the first rejected file
 
     def as_dict(self) -> dict[str, Any]:
         """Return the report.json form (keys in the contract's order)."""
@@ -32,15 +34,21 @@ class Report:
             "warnings": [w.as_dict() for w in self.warnings],
             "dangling_links": self.dangling_links,
             "seconds": round(self.seconds, 3),
+            "cached": self.cached,
+            "stopped": self.stopped,
             "outputs": self.outputs,
         }
 
     def summary(self, out_dir: Path | None = None) -> str:
         """Return the one-line human summary."""
         where = f" -> {out_dir}" if out_dir is not None else ""
-        return (f"{self.inputs} files: {self.migrated} migrated, {len(self.rejected)} rejected, "
-                f"{len(self.warnings)} warnings, {len(self.dangling_links)} dangling links "
-                f"in {self.seconds:.2f} s{where}")
+        cached = f" ({self.cached} unchanged, from cache)" if self.cached else ""
+        stopped = "; stopped at the first rejected file, outputs left as they were" \
+            if self.stopped else ""
+        return (f"{self.inputs} files: {self.migrated} migrated{cached}, "
+                f"{len(self.rejected)} rejected, {len(self.warnings)} warnings, "
+                f"{len(self.dangling_links)} dangling links in {self.seconds:.2f} s{where}"
+                f"{stopped}")
 
     def write(self, path: Path) -> Path:
         """Write report.json atomically."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import sys
 import time
@@ -17,10 +18,13 @@ from pipeline.load import WriteOptions, Writer, get_writer
 from pipeline.load.markdown import get_target
 from pipeline.record import ARTICLE, Outcome, Record, Rejection
 from pipeline.report import Report
+from pipeline.state import (CacheReader, Manifest, clear_staging, config_key, decode_outcome,
+                            encode_outcome)
 from pipeline.transform import process_bytes
 from pipeline.transform.profile import Profile, load_profile
 
 DEFAULT_FORMATS = ("jsonl", "csv", "markdown")
+ON_ERROR = ("skip", "fail")
 REPORT_NAME = "report.json"
 
 
@@ -36,43 +40,71 @@ class Options:
     max_bytes: int = DEFAULT_MAX_BYTES
     spreadsheet_safe: bool = False
     quiet: bool = False
+    on_error: str = "skip"
+    incremental: bool = True
 
 
-def process_file(path: Path, rel: str, profile: Profile, max_bytes: int) -> Outcome:
-    """The per-file work: read one file and map its bytes to a Record or a Rejection."""
+@dataclass(frozen=True, slots=True)
+class Done:
+    """What the per-file work hands back: the outcome as cache text, and whether it is new."""
+
+    rel: str
+    sha256: str | None  # None when the file could not be read
+    text: str  # the outcome, encoded as the manifest stores it
+    fresh: bool  # False when the manifest already had this outcome
+
+
+def process_file(path: Path, rel: str, profile: Profile, max_bytes: int,
+                 lookup: Callable[[str, str], str | None] | None = None) -> Done:
+    """The per-file work: read one file and map its bytes to a Record or a Rejection.
+
+    With `lookup`, an input whose exact bytes were migrated before under the same
+    configuration is not parsed again: its cached outcome is returned.
+    """
     try:
         data = read_bytes(path, rel, max_bytes)
     except PipelineError as err:
-        return Rejection.from_error(err, rel)
-    return process_bytes(data, rel, profile)
+        return Done(rel, None, encode_outcome(Rejection.from_error(err, rel)), True)
+    sha256 = hashlib.sha256(data).hexdigest()
+    if lookup is not None:
+        cached = lookup(rel, sha256)
+        if cached is not None:
+            return Done(rel, sha256, cached, False)
+    return Done(rel, sha256, encode_outcome(process_bytes(data, rel, profile, sha256)), True)
 
 
-_WORKER_PROFILE: Profile | None = None
-_WORKER_MAX_BYTES = DEFAULT_MAX_BYTES
+_WORKER: dict[str, object] = {}
 
 
-def _init_worker(profile: Profile, max_bytes: int) -> None:
-    """Give each pool process the profile once instead of with every file."""
-    global _WORKER_PROFILE, _WORKER_MAX_BYTES
-    _WORKER_PROFILE, _WORKER_MAX_BYTES = profile, max_bytes
+def _init_worker(profile: Profile, max_bytes: int, db_path: Path | None) -> None:
+    """Give each pool process the profile and a cache reader once, not with every file."""
+    _WORKER["profile"], _WORKER["max_bytes"] = profile, max_bytes
+    _WORKER["cache"] = CacheReader(db_path) if db_path is not None else None
 
 
-def _work(item: tuple[str, str]) -> Outcome:
+def _work(item: tuple[str, str]) -> Done:
     """Pool entry point for one file."""
-    assert _WORKER_PROFILE is not None
-    return process_file(Path(item[0]), item[1], _WORKER_PROFILE, _WORKER_MAX_BYTES)
+    cache = _WORKER["cache"]
+    return process_file(Path(item[0]), item[1], _WORKER["profile"],  # type: ignore[arg-type]
+                        _WORKER["max_bytes"],  # type: ignore[arg-type]
+                        cache.lookup if isinstance(cache, CacheReader) else None)
 
 
-def outcomes(files: list[tuple[Path, str]], profile: Profile, workers: int,
-             max_bytes: int) -> Iterator[Outcome]:
+def outcomes(files: list[tuple[Path, str]], profile: Profile, workers: int, max_bytes: int,
+             manifest: Manifest | None = None) -> Iterator[Done]:
     """Map the per-file work over the files, in input order, on `workers` processes."""
     if workers <= 1 or len(files) < 2:
+        lookup = manifest.lookup if manifest is not None else None
         for path, rel in files:
-            yield process_file(path, rel, profile, max_bytes)
+            yield process_file(path, rel, profile, max_bytes, lookup)
         return
+    if manifest is not None:
+        manifest.conn.commit()  # let the pool's readers see everything known so far
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     chunk = max(1, min(64, len(files) // (workers * 8) or 1))
-    with context.Pool(workers, initializer=_init_worker, initargs=(profile, max_bytes)) as pool:
+    db_path = manifest.path if manifest is not None else None
+    with context.Pool(workers, initializer=_init_worker,
+                      initargs=(profile, max_bytes, db_path)) as pool:
         # imap keeps input order, so output bytes do not depend on scheduling.
         yield from pool.imap(_work, ((str(p), r) for p, r in files), chunksize=chunk)
 
@@ -117,6 +149,9 @@ def migrate(inputs: Iterable[Path], options: Options,
     """
     started = time.perf_counter()
     echo = echo or (lambda line: print(line, file=sys.stderr))
+    if options.on_error not in ON_ERROR:
+        raise ConfigError(f"unknown --on-error {options.on_error!r}",
+                          fix=f"use one of: {', '.join(ON_ERROR)}")
     profile = load_profile(options.profile)
     writer_classes = [] if dry_run else [get_writer(name) for name in options.formats]
     if "markdown" in options.formats:
@@ -125,37 +160,60 @@ def migrate(inputs: Iterable[Path], options: Options,
     report = Report(inputs=len(files))
     write_opts = WriteOptions(target=options.target, spreadsheet_safe=options.spreadsheet_safe)
     writers: list[Writer] = []
+    manifest: Manifest | None = None
     ids: dict[int, str] = {}
     links: list[tuple[str, int, int]] = []
     try:
-        if writer_classes:
+        if not dry_run:
             options.out_dir.mkdir(parents=True, exist_ok=True)
+            clear_staging(options.out_dir)
+            key = config_key(profile.data, max_bytes=options.max_bytes, shape=profile.shape)
+            manifest = Manifest(options.out_dir, key) if options.incremental else None
         writers = [cls(options.out_dir, profile.shape, write_opts) for cls in writer_classes]
         progress = tqdm(total=len(files), unit="file", file=sys.stderr, leave=False,
                         disable=True if options.quiet else None)
         with progress:
-            for outcome in outcomes(files, profile, options.workers, options.max_bytes):
+            for done in outcomes(files, profile, options.workers, options.max_bytes, manifest):
                 progress.update()
+                outcome = decode_outcome(done.text)
+                if manifest is not None and done.sha256 is not None:
+                    if done.fresh:
+                        manifest.store(done.rel, done.sha256, done.text)
+                    else:
+                        report.cached += 1
                 if isinstance(outcome, Record) and outcome.shape == ARTICLE:
                     outcome = _check_unique_id(outcome, ids)
+                if isinstance(outcome, Record):
+                    outcome = _write(outcome, writers)
                 if isinstance(outcome, Rejection):
                     report.rejected.append(outcome)
                     progress.clear()
                     echo(f"Error: {outcome.one_line()}")
+                    if options.on_error == "fail":
+                        report.stopped = True
+                        break
                     continue
-                for writer in writers:
-                    writer.write(outcome)
                 report.migrated += 1
                 report.warnings.extend(outcome.warnings)
                 if outcome.shape == ARTICLE:
                     ids[outcome.data["id"]] = outcome.path
                     links.extend((outcome.path, outcome.data["id"], link["id"])
                                  for link in outcome.data["related"] if link["id"] is not None)
-        paths = [p for writer in writers for p in writer.close()]
+        if report.stopped:
+            # Nothing of this run replaces the previous outputs (pages already written are
+            # complete files; the next run brings the folder to a consistent state).
+            for writer in writers:
+                writer.abort()
+            paths = []
+        else:
+            paths = [p for writer in writers for p in writer.close()]
     except BaseException:
         for writer in writers:
             writer.abort()
         raise
+    finally:
+        if manifest is not None:
+            manifest.close()
     report.dangling_links = _dangling(links, ids)
     report.seconds = time.perf_counter() - started
     if not dry_run:
@@ -165,3 +223,15 @@ def migrate(inputs: Iterable[Path], options: Options,
     if not options.quiet:
         echo(report.summary(None if dry_run else options.out_dir))
     return report
+
+
+def _write(record: Record, writers: list[Writer]) -> Outcome:
+    """Write one record to every writer; an output error rejects the record."""
+    for writer in writers:
+        try:
+            writer.write(record)
+        except PipelineError as err:
+            err.path = record.path
+            return Rejection(path=record.path, reason=f"cannot write {writer.name}: "
+                             f"{err.reason()}", field=err.field, kind="output")
+    return record

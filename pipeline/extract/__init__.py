@@ -53,9 +53,12 @@ def decode(data: bytes, path: str) -> tuple[str, str, bool]:
         ) from err
 
 
-def parse_document(data: bytes, path: str) -> RawDocument:
-    """Parse one file's bytes into a RawDocument; a pure function of its arguments."""
-    sha256 = hashlib.sha256(data).hexdigest()
+def parse_document(data: bytes, path: str, sha256: str | None = None) -> RawDocument:
+    """Parse one file's bytes into a RawDocument; a pure function of its arguments.
+
+    `sha256` may be passed when the caller has hashed the bytes already.
+    """
+    sha256 = sha256 or hashlib.sha256(data).hexdigest()
     text, encoding, bom = decode(data, path)
     crlf = text.count("\r\n")
     newline = "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"

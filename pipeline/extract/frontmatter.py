@@ -34,6 +34,7 @@ class Handler:
     opener: re.Pattern[str]
     closer: re.Pattern[str] | None  # None: the parser finds the end itself (JSON)
     parse: Callable[[str, int], tuple[Any, dict[str, int]]]
+    closer_text: str = ""  # the closing line, for messages
 
 
 def _parse_toml(text: str, first_line: int) -> tuple[Any, dict[str, int]]:
@@ -87,9 +88,9 @@ def _parse_json(text: str, first_line: int) -> tuple[Any, dict[str, int]]:
 
 
 YAML = Handler("yaml", re.compile(r"---[ \t]*(?:yaml)?[ \t]*"), re.compile(r"(?:---|\.\.\.)[ \t]*"),
-               load_yaml)
+               load_yaml, "---")
 TOML = Handler("toml", re.compile(r"\+\+\+[ \t]*(?:toml)?[ \t]*"), re.compile(r"\+\+\+[ \t]*"),
-               _parse_toml)
+               _parse_toml, "+++")
 JSON = Handler("json", re.compile(r"\{.*"), None, _parse_json)
 
 #: Handlers keyed by name, tried in this order on the first line of a file.
@@ -134,6 +135,6 @@ def split(text: str) -> tuple[Handler, Split] | None:
                 return handler, Split(fm_text, 2, body, index + 2)
         raise FrontMatterError(
             f"front matter opened with {first.strip()!r} on line 1 is never closed",
-            line=1, fix=f"add a closing {handler.closer.pattern[:3].replace(chr(92), '')!r} line",
+            line=1, fix=f"add a closing {handler.closer_text!r} line after the front matter",
         )
     return None

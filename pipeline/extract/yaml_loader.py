@@ -13,9 +13,10 @@ from pipeline.errors import DuplicateKeyError, FrontMatterError
 # so both behave the same and the fallback only costs speed.
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-#: Upper bound on alias references in one front matter block. Real front matter has few or none;
-#: a "billion laughs" document needs many, so refusing early keeps every later stage bounded.
-MAX_ALIASES = 100
+#: Upper bound on the number of values once every alias is expanded. Writers (JSON, CSV, YAML)
+#: expand shared references, so a "billion laughs" document of a few hundred bytes would cost
+#: them exponential time and memory; real front matter has a few hundred values at most.
+MAX_EXPANDED_NODES = 100_000
 #: Upper bound on nesting depth of collections (deeply nested input exhausts the recursion limit).
 MAX_DEPTH = 64
 
@@ -59,35 +60,59 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_ti
 _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map)
 
 
-def _check_graph(node: yaml.Node, line_offset: int) -> None:
-    """Refuse alias bombs and pathological nesting before anything is constructed."""
-    aliases = 0
-    seen: set[int] = set()
-    stack: list[tuple[yaml.Node, int]] = [(node, 1)]
+def _check_graph(root: yaml.Node, line_offset: int) -> None:
+    """Refuse recursive aliases, alias bombs and deep nesting before anything is constructed.
+
+    Counts the nodes the document has once every alias is expanded, with one memoised
+    post-order walk over the node graph, so the check itself stays linear in the input.
+    """
+    expanded: dict[int, int] = {}
+    on_path: set[int] = set()
+    # Each stack entry: (node, depth, children pushed yet?)
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
     while stack:
-        current, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise FrontMatterError(
-                f"nesting deeper than {MAX_DEPTH} levels",
-                line=current.start_mark.line + line_offset,
-                fix="flatten the front matter",
-            )
-        if id(current) in seen:
-            aliases += 1
-            if aliases > MAX_ALIASES:
+        node, depth, done = stack.pop()
+        key = id(node)
+        if done:
+            on_path.discard(key)
+            children = _children(node)
+            total = 1 + sum(expanded[id(child)] for child in children)
+            if total > MAX_EXPANDED_NODES:
                 raise FrontMatterError(
-                    f"more than {MAX_ALIASES} alias references (possible alias bomb)",
-                    line=current.start_mark.line + line_offset,
-                    fix="write the values out instead of using YAML aliases",
-                )
+                    f"front matter expands to more than {MAX_EXPANDED_NODES} values through "
+                    "aliases (possible alias bomb)",
+                    line=node.start_mark.line + line_offset,
+                    fix="write the values out instead of using YAML aliases")
+            expanded[key] = total
             continue
-        seen.add(id(current))
-        if isinstance(current, yaml.MappingNode):
-            for key_node, value_node in current.value:
-                stack.append((key_node, depth + 1))
-                stack.append((value_node, depth + 1))
-        elif isinstance(current, yaml.SequenceNode):
-            stack.extend((child, depth + 1) for child in current.value)
+        if key in expanded:
+            continue
+        if key in on_path:
+            raise FrontMatterError("recursive YAML alias (a value contains itself)",
+                                   line=node.start_mark.line + line_offset,
+                                   fix="remove the alias that refers to its own anchor")
+        if depth > MAX_DEPTH:
+            raise FrontMatterError(f"nesting deeper than {MAX_DEPTH} levels",
+                                   line=node.start_mark.line + line_offset,
+                                   fix="flatten the front matter")
+        on_path.add(key)
+        stack.append((node, depth, True))
+        for child in _children(node):
+            if id(child) in on_path:
+                raise FrontMatterError("recursive YAML alias (a value contains itself)",
+                                       line=child.start_mark.line + line_offset,
+                                       fix="remove the alias that refers to its own anchor")
+            if id(child) not in expanded:
+                stack.append((child, depth + 1, False))
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    """Return the direct child nodes of a collection node."""
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def load_yaml(text: str, first_line: int) -> tuple[Any, dict[str, int]]:
@@ -105,6 +130,12 @@ def load_yaml(text: str, first_line: int) -> tuple[Any, dict[str, int]]:
         value = loader.construct_document(node)
     except FrontMatterError:
         raise
+    except yaml.constructor.ConstructorError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + first_line if mark is not None else first_line
+        raise FrontMatterError(f"unsupported YAML tag: {err.problem}", line=line,
+                               fix="remove the tag; application tags such as !!python/... are "
+                                   "never run") from err
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + first_line if mark is not None else first_line

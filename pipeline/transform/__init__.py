@@ -192,13 +192,15 @@ def _slug(ctx: _Context, front_matter: dict[str, Any], doc_id: Any) -> str:
         if not isinstance(value, str) or not value.strip():
             continue
         text = value.strip()
-        if source.split(".")[-1] == "url" or text.startswith(("/", "http")):
+        leaf = source.split(".")[-1].lower()
+        if leaf in ("file_name", "filename", "file", "path"):
+            # The base name without its extension, whatever folders the value names.
+            text = PurePosixPath(text.replace("\\", "/")).name
+            text = text.rsplit(".", 1)[0] if "." in text.strip(".") else text
+        elif leaf == "url" or text.startswith(("/", "http")):
             # The last non-empty segment of a URL path.
             segments = [s for s in re.split(r"[/\\?#]", text) if s]
             text = segments[-1] if segments else ""
-        elif source.split(".")[-1] in ("file_name", "filename", "file"):
-            text = PurePosixPath(text.replace("\\", "/")).name
-            text = text.rsplit(".", 1)[0] if "." in text.strip(".") else text
         slug = slugify(text, max_length=200, word_boundary=True)
         if slug:
             return slug
@@ -250,6 +252,8 @@ def _related(ctx: _Context, front_matter: dict[str, Any], doc_id: Any, doc_url: 
 def to_article(raw: RawDocument, profile: Profile) -> Record:
     """Map a raw document to the canonical article record of a CMS profile."""
     ctx = _Context(raw, profile)
+    if raw.front_matter is None and not raw.body.strip():
+        raise MissingFieldError("empty file", path=raw.path, fix="remove it from the input")
     if raw.front_matter is None:
         raise MissingFieldError("no front matter block", path=raw.path, line=1,
                                 fix="the file must start with a `---` front matter block, "
@@ -309,10 +313,11 @@ def to_record(raw: RawDocument, profile: Profile) -> Record:
     return validate(_SHAPES[profile.shape](raw, profile))
 
 
-def process_bytes(data: bytes, path: str, profile: Profile) -> Outcome:
+def process_bytes(data: bytes, path: str, profile: Profile,
+                  sha256: str | None = None) -> Outcome:
     """The per-file work: bytes -> Record or Rejection; pure, so any engine can map it."""
     try:
-        return to_record(parse_document(data, path), profile)
+        return to_record(parse_document(data, path, sha256), profile)
     except PipelineError as err:
         return Rejection.from_error(err, path)
     except RecursionError:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar, Iterator
 
-from pipeline.atomic import AtomicDir, safe_relative, write_atomic
+from pipeline.atomic import safe_relative, write_atomic
 from pipeline.errors import ConfigError, LoadError, PipelineError
 from pipeline.extract import parse_document
 from pipeline.load import WriteOptions, Writer, register
 from pipeline.record import ARTICLE, GENERIC, RawDocument, Record
+from pipeline.state import PageIndex, code_digest, staging_dir
 
 
 class Target(ABC):
@@ -70,16 +73,24 @@ def get_target(name: str) -> Target:
 
 @register
 class MarkdownWriter(Writer):
-    """Write markdown/<target>/: one page per record plus the target's site files."""
+    """Write markdown/<target>/: one page per record plus the target's site files.
+
+    Incremental: a page whose record and target are unchanged since the last run into the same
+    folder is not rewritten, pages no record produces any more are deleted at the end, and each
+    page is written atomically, so a killed run leaves complete pages only.
+    """
 
     name = "markdown"
-    description = "markdown/<target>/: one page per record (--target generic)"
+    description = "markdown/<target>/: one page per record (--target generic, ...)"
 
     def __init__(self, out_dir: Path, shape: str, options: WriteOptions) -> None:
         super().__init__(out_dir, shape, options)
         self.target = get_target(options.target)
-        self.folder = AtomicDir(out_dir / "markdown" / self.target.name)
-        self.used: set[str] = set()
+        self.folder = out_dir / "markdown" / self.target.name
+        self.tmp_dir = staging_dir(out_dir)
+        self.index = PageIndex(out_dir, self.target.name)
+        self.written = 0
+        self.skipped = 0
 
     def _unique(self, rel: str, record: Record) -> str:
         """Return `rel`, or a variant with the id or a counter if another page took it."""
@@ -89,32 +100,59 @@ class MarkdownWriter(Writer):
         stem = str(path)[: -len(suffix)] if suffix else str(path)
         counter = 1
         # Case-insensitive, because macOS and Windows file systems are.
-        while candidate.lower() in self.used:
+        while not self.index.claim(candidate):
             counter += 1
             tag = record.data.get("id") if counter == 2 and record.shape == ARTICLE else counter
             candidate = f"{stem}-{tag}{suffix}"
-        self.used.add(candidate.lower())
         return candidate
 
+    def _file(self, rel: str) -> Path:
+        """Return the final location of a file inside the target folder."""
+        return self.folder.joinpath(*safe_relative(rel).parts)
+
     def write(self, record: Record) -> None:
-        """Render and write one page."""
+        """Render and write one page, unless the same page is already there."""
         try:
             rel = self._unique(self.target.page_path(record), record)
         except PipelineError as err:
             err.path = record.path
             raise
         prefix = f"{self.target.content_dir}/" if self.target.content_dir else ""
-        write_atomic(self.folder.file(prefix + rel), self.target.render(record).encode("utf-8"))
+        digest = hashlib.sha256(
+            # The code digest: a new version of a target's rendering rewrites its pages.
+            f"{code_digest()}\0{self.target.name}\0{prefix}{rel}\0".encode()
+            + json.dumps(record.data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+        target = self._file(prefix + rel)
+        if self.index.unchanged(prefix + rel, digest) and target.is_file():
+            self.skipped += 1
+        else:
+            write_atomic(target, self.target.render(record).encode("utf-8"), self.tmp_dir)
+            self.written += 1
+        self.index.mark(prefix + rel, digest)
 
     def close(self) -> list[Path]:
-        """Write the site files and swap the folder into place."""
+        """Write the site files, delete pages no record produced, and commit the index."""
         for rel, text in self.target.site_files(self.shape).items():
-            write_atomic(self.folder.file(rel), text.encode("utf-8"))
-        return [self.folder.commit()]
+            data = text.encode("utf-8")
+            target = self._file(rel)
+            if not (target.is_file() and target.read_bytes() == data):
+                write_atomic(target, data, self.tmp_dir)
+        for rel in self.index.stale():
+            stale = self._file(rel)
+            stale.unlink(missing_ok=True)
+            # Remove folders that the deletion left empty, up to the target folder.
+            parent = stale.parent
+            while parent != self.folder and parent.is_dir() and not any(parent.iterdir()):
+                parent.rmdir()
+                parent = parent.parent
+        self.index.forget_stale()
+        self.index.close()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return [self.folder]
 
     def abort(self) -> None:
-        """Drop the half-built folder."""
-        self.folder.abort()
+        """Keep the pages written so far (each is complete) and what the index knows of them."""
+        self.index.close()
 
 
 def read_markdown(folder: Path, target: str, shape: str | None = None) -> Iterator[Record]:

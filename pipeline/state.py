@@ -1,0 +1,207 @@
+"""The run manifest in `<out>/.pipeline/`: cached per-file outcomes and the pages written.
+
+SQLite (standard library) rather than a JSON manifest because it is crash-safe on its own
+(journal), answers one lookup at a time without loading the manifest whole (memory stays flat at
+any corpus size), and lets pool processes read while the main process writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sqlite3
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pipeline import __version__
+from pipeline.record import Outcome, Record, Rejection, Warning_
+
+STATE_DIR = ".pipeline"
+DB_NAME = "state.sqlite"
+_COMMIT_EVERY = 2.0  # seconds between commits: a kill loses at most this much finished work
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS outcomes (
+    path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, outcome TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pages (
+    target TEXT NOT NULL, name TEXT NOT NULL, rel TEXT NOT NULL, digest TEXT NOT NULL,
+    run TEXT NOT NULL, PRIMARY KEY (target, name));
+"""
+
+
+def state_dir(out_dir: Path) -> Path:
+    """The folder that holds the manifest and the staging area."""
+    return out_dir / STATE_DIR
+
+
+def staging_dir(out_dir: Path) -> Path:
+    """Where output files are written before being renamed into place."""
+    return out_dir / STATE_DIR / "tmp"
+
+
+def clear_staging(out_dir: Path) -> None:
+    """Remove temporary files a killed run left behind."""
+    shutil.rmtree(staging_dir(out_dir), ignore_errors=True)
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """A digest of the tool version and its source, so any code change invalidates caches."""
+    digest = hashlib.sha256(__version__.encode())
+    root = Path(__file__).resolve().parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def config_key(profile_data: dict[str, Any], **options: Any) -> str:
+    """The key under which per-file outcomes stay valid: code, profile and record options."""
+    blob = json.dumps({"code": code_digest(), "profile": profile_data, "options": options},
+                      sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
+    """Open the manifest database."""
+    if readonly:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.executescript(_SCHEMA)
+    return conn
+
+
+def encode_outcome(outcome: Outcome) -> str:
+    """Serialise a Record or Rejection for the cache."""
+    if isinstance(outcome, Rejection):
+        return json.dumps({"rejection": outcome.as_dict()}, ensure_ascii=False)
+    return json.dumps({"shape": outcome.shape, "data": outcome.data,
+                       "warnings": [w.as_dict() for w in outcome.warnings]},
+                      ensure_ascii=False)
+
+
+def decode_outcome(text: str) -> Outcome:
+    """Rebuild a Record or Rejection from the cache."""
+    value = json.loads(text)
+    if "rejection" in value:
+        item = value["rejection"]
+        return Rejection(path=item["path"], reason=item["reason"], line=item["line"],
+                         field=item["field"], kind=item["kind"])
+    return Record(value["shape"], value["data"],
+                  tuple(Warning_(**w) for w in value["warnings"]))
+
+
+class Manifest:
+    """The writable manifest of one output folder (main process only)."""
+
+    def __init__(self, out_dir: Path, key: str) -> None:
+        self.path = state_dir(out_dir) / DB_NAME
+        self.conn = _connect(self.path)
+        self.run = f"{time.time_ns()}"
+        self._last_commit = time.monotonic()
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'config'").fetchone()
+        if row is None or row[0] != key:
+            # Another profile, option or code version: no cached outcome can be trusted.
+            self.conn.execute("DELETE FROM outcomes")
+            self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('config', ?)", (key,))
+        self.conn.commit()
+
+    def lookup(self, path: str, sha256: str) -> str | None:
+        """Return the cached outcome of an input with these exact bytes, if any."""
+        row = self.conn.execute("SELECT outcome FROM outcomes WHERE path = ? AND sha256 = ?",
+                                (path, sha256)).fetchone()
+        return row[0] if row else None
+
+    def store(self, path: str, sha256: str, outcome: str) -> None:
+        """Remember the outcome of one input."""
+        self.conn.execute("INSERT OR REPLACE INTO outcomes VALUES (?, ?, ?)",
+                          (path, sha256, outcome))
+        self.maybe_commit()
+
+    def maybe_commit(self) -> None:
+        """Commit if some time has passed, so that a killed run keeps most of its work."""
+        now = time.monotonic()
+        if now - self._last_commit >= _COMMIT_EVERY:
+            self.conn.commit()
+            self._last_commit = now
+
+    def close(self) -> None:
+        """Commit and close."""
+        self.conn.commit()
+        self.conn.close()
+
+
+class CacheReader:
+    """Read-only access to cached outcomes, for pool processes."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.conn = _connect(db_path, readonly=True) if db_path.exists() else None
+
+    def lookup(self, path: str, sha256: str) -> str | None:
+        """Return the cached outcome of an input with these exact bytes, if any."""
+        if self.conn is None:
+            return None
+        try:
+            row = self.conn.execute(
+                "SELECT outcome FROM outcomes WHERE path = ? AND sha256 = ?",
+                (path, sha256)).fetchone()
+        except sqlite3.Error:
+            return None  # a cache we cannot read only costs speed
+        return row[0] if row else None
+
+
+class PageIndex:
+    """Which pages a Markdown target holds, so unchanged pages are not rewritten."""
+
+    def __init__(self, out_dir: Path, target: str) -> None:
+        # A database of its own: the outcome manifest keeps a write transaction open between
+        # commits, and SQLite allows one writer per database.
+        self.conn = _connect(state_dir(out_dir) / f"pages-{target}.sqlite")
+        self.target = target
+        self.run = f"{time.time_ns()}"
+        self._last_commit = time.monotonic()
+
+    def claim(self, rel: str) -> bool:
+        """Return False if another page of this run already took this name (any case)."""
+        row = self.conn.execute("SELECT run FROM pages WHERE target = ? AND name = ?",
+                                (self.target, rel.lower())).fetchone()
+        return row is None or row[0] != self.run
+
+    def unchanged(self, rel: str, digest: str) -> bool:
+        """Return True when the page was written from the same content before."""
+        row = self.conn.execute("SELECT rel, digest FROM pages WHERE target = ? AND name = ?",
+                                (self.target, rel.lower())).fetchone()
+        return row is not None and row[0] == rel and row[1] == digest
+
+    def mark(self, rel: str, digest: str) -> None:
+        """Record that this run produced the page."""
+        self.conn.execute("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?)",
+                          (self.target, rel.lower(), rel, digest, self.run))
+        now = time.monotonic()
+        if now - self._last_commit >= _COMMIT_EVERY:
+            self.conn.commit()
+            self._last_commit = now
+
+    def stale(self) -> list[str]:
+        """Pages of earlier runs that this run did not produce."""
+        rows = self.conn.execute("SELECT rel FROM pages WHERE target = ? AND run != ?",
+                                 (self.target, self.run)).fetchall()
+        return [r[0] for r in rows]
+
+    def forget_stale(self) -> None:
+        """Drop the rows of stale pages."""
+        self.conn.execute("DELETE FROM pages WHERE target = ? AND run != ?",
+                          (self.target, self.run))
+
+    def close(self) -> None:
+        """Commit and close."""
+        self.conn.commit()
+        self.conn.close()
