@@ -87,7 +87,9 @@ def _parse_json(text: str, first_line: int) -> tuple[Any, dict[str, int]]:
     return value, key_lines
 
 
-YAML = Handler("yaml", re.compile(r"---[ \t]*(?:yaml)?[ \t]*"), re.compile(r"(?:---|\.\.\.)[ \t]*"),
+# Three or more dashes, as python-frontmatter accepts (`----` occurs in real files).
+YAML = Handler("yaml", re.compile(r"-{3,}[ \t]*(?:yaml)?[ \t]*"),
+               re.compile(r"(?:-{3,}|\.\.\.)[ \t]*"),
                load_yaml, "---")
 TOML = Handler("toml", re.compile(r"\+\+\+[ \t]*(?:toml)?[ \t]*"), re.compile(r"\+\+\+[ \t]*"),
                _parse_toml, "+++")
