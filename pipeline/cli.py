@@ -71,11 +71,13 @@ def cli() -> None:
               show_default=True,
               help="skip: carry on past a bad file (exit 1 at the end); fail: stop at the first "
                    "bad file, leaving the previous outputs in place.")
+@click.option("--html", is_flag=True,
+              help="Add answer_html (the answer rendered as HTML) to jsonl, csv and parquet.")
 @click.option("--full", is_flag=True,
               help="Ignore the manifest of the last run and process every input again.")
 def migrate_cmd(inputs: tuple[Path, ...], out_dir: Path, formats: tuple[str, ...], target: str,
                 profile: str, workers: int, max_bytes: int, spreadsheet_safe: bool,
-                on_error: str, full: bool, quiet: bool) -> int:
+                on_error: str, html: bool, full: bool, quiet: bool) -> int:
     """Migrate INPUT files and folders into the output folder.
 
     Writes each format, report.json, and one summary line on stderr. Exit code 0 when every
@@ -89,7 +91,7 @@ def migrate_cmd(inputs: tuple[Path, ...], out_dir: Path, formats: tuple[str, ...
     """
     options = Options(out_dir=out_dir, formats=formats, profile=profile, target=target,
                       workers=workers, max_bytes=max_bytes, spreadsheet_safe=spreadsheet_safe,
-                      on_error=on_error, incremental=not full, quiet=quiet)
+                      on_error=on_error, incremental=not full, html=html, quiet=quiet)
     return migrate(inputs, options).exit_code
 
 

@@ -42,6 +42,7 @@ class Options:
     quiet: bool = False
     on_error: str = "skip"
     incremental: bool = True
+    html: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +159,8 @@ def migrate(inputs: Iterable[Path], options: Options,
         get_target(options.target)  # fail on an unknown target before any work
     files = resolve_inputs(inputs)
     report = Report(inputs=len(files))
-    write_opts = WriteOptions(target=options.target, spreadsheet_safe=options.spreadsheet_safe)
+    write_opts = WriteOptions(target=options.target, spreadsheet_safe=options.spreadsheet_safe,
+                              html=options.html)
     writers: list[Writer] = []
     manifest: Manifest | None = None
     ids: dict[int, str] = {}

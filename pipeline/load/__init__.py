@@ -17,6 +17,7 @@ class WriteOptions:
 
     target: str = "generic"  # markdown target
     spreadsheet_safe: bool = False  # csv: neutralise formulas for spreadsheet users
+    html: bool = False  # jsonl/csv/parquet: articles get `answer_html` (rendered) after `answer`
 
 
 class Writer(ABC):
@@ -64,7 +65,7 @@ def register(cls: type[Writer]) -> type[Writer]:
 
 def _ensure_loaded() -> None:
     """Import the writer modules so that they register themselves."""
-    from pipeline.load import csv, jsonl, markdown  # noqa: F401
+    from pipeline.load import csv, jsonl, markdown, parquet  # noqa: F401
 
 
 def writer_names() -> list[str]:

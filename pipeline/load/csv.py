@@ -1,21 +1,32 @@
 """Typed CSV: articles.csv, related.csv and a Frictionless datapackage.json that types them.
 
-The column lists below are the single source of the CSV layout: the writer, the reader and
-datapackage.json are all built from them, so they cannot drift apart.
+The column lists below are the single source of the CSV layout: the writer, the reader,
+datapackage.json and the parquet layout are all built from them, so they cannot drift apart.
+
+For data teams, `read_pandas` loads the files into pandas typed as datapackage.json declares
+(pandas is an optional dependency, imported only there); `pipeline.load.sql` does the same
+for DuckDB.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from pipeline.atomic import AtomicFile
 from pipeline.errors import LoadError
 from pipeline.load import WriteOptions, Writer, register
+from pipeline.load.html import FIELD as HTML_FIELD, EXTENSIONS as HTML_EXTENSIONS
+from pipeline.load.html import maybe_answer_html
 from pipeline.record import ARTICLE, GENERIC, Record
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ARTICLES_CSV = "articles.csv"
 RELATED_CSV = "related.csv"
@@ -68,6 +79,21 @@ ARTICLE_COLUMNS: tuple[Column, ...] = (
     Column("source_sha256", "string", lambda d: d["source"]["sha256"], "SHA-256 of the input",
            required=True),
 )
+
+#: The opt-in rendered answer (`WriteOptions.html`), placed right after `answer`.
+ANSWER_HTML_COLUMN = Column(
+    HTML_FIELD, "string", lambda d: maybe_answer_html(d["answer"]),
+    f"Answer rendered as HTML (Python-Markdown, {' + '.join(HTML_EXTENSIONS)}); derived, "
+    "not read back")
+
+
+def article_columns(html: bool = False) -> tuple[Column, ...]:
+    """The articles.csv columns, with `answer_html` after `answer` when `html` is set."""
+    if not html:
+        return ARTICLE_COLUMNS
+    at = [c.name for c in ARTICLE_COLUMNS].index("answer") + 1
+    return (*ARTICLE_COLUMNS[:at], ANSWER_HTML_COLUMN, *ARTICLE_COLUMNS[at:])
+
 
 RELATED_COLUMNS: tuple[Column, ...] = (
     Column("article_id", "integer", lambda d: d["article_id"], "Id of the linking article",
@@ -132,14 +158,19 @@ def _resource(name: str, columns: tuple[Column, ...], **schema: Any) -> dict[str
     }
 
 
-def datapackage(shape: str, spreadsheet_safe: bool = False) -> dict[str, Any]:
+def datapackage(shape: str, spreadsheet_safe: bool = False,
+                html: bool = False) -> dict[str, Any]:
     """The Frictionless Data Package describing the CSV files of a shape."""
     if shape == GENERIC:
         resources = [_resource("articles", GENERIC_COLUMNS, primaryKey=["source_path"])]
     else:
+        # The keys are declared so that frictionless checks them and databases can index
+        # them: ids are unique per run (a duplicate id rejects the second file) and each
+        # article numbers its links 1..n.
         resources = [
-            _resource("articles", ARTICLE_COLUMNS),
-            _resource("related", RELATED_COLUMNS, foreignKeys=[
+            _resource("articles", article_columns(html), primaryKey=["id"]),
+            _resource("related", RELATED_COLUMNS, primaryKey=["article_id", "position"],
+                      foreignKeys=[
                 {"fields": ["article_id"], "reference": {"resource": "articles",
                                                           "fields": ["id"]}}]),
         ]
@@ -161,7 +192,7 @@ class CsvWriter(Writer):
 
     def __init__(self, out_dir: Path, shape: str, options: WriteOptions) -> None:
         super().__init__(out_dir, shape, options)
-        self.columns = GENERIC_COLUMNS if shape == GENERIC else ARTICLE_COLUMNS
+        self.columns = GENERIC_COLUMNS if shape == GENERIC else article_columns(options.html)
         self.files: list[AtomicFile] = []
         self.articles = self._open(ARTICLES_CSV, self.columns)
         self.related = self._open(RELATED_CSV, RELATED_COLUMNS) if shape == ARTICLE else None
@@ -193,7 +224,8 @@ class CsvWriter(Writer):
         """Commit the CSV files and write datapackage.json."""
         paths = [f.commit() for f in self.files]
         package = AtomicFile(self.out_dir / DATAPACKAGE)
-        package.write(json.dumps(datapackage(self.shape, self.options.spreadsheet_safe), indent=2, ensure_ascii=False) + "\n")
+        descriptor = datapackage(self.shape, self.options.spreadsheet_safe, self.options.html)
+        package.write(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n")
         return [*paths, package.commit()]
 
     def abort(self) -> None:
@@ -226,7 +258,7 @@ def _rows(path: Path, fields: list[dict[str, Any]],
                 if text is None:
                     raise LoadError(f"column {name!r} missing", path=str(path),
                                     line=reader.line_num, field=name)
-                if unquote and text[:1] == "'" and casters[name] is str:
+                if unquote and text[:1] == "'" and caster is str:
                     text = text[1:]  # undo spreadsheet-safe quoting
                 try:
                     typed[name] = None if text == "" else caster(text)
@@ -236,9 +268,27 @@ def _rows(path: Path, fields: list[dict[str, Any]],
             yield reader.line_num, typed
 
 
+def read_datapackage(out_dir: Path) -> dict[str, Any]:
+    """Read an output folder's datapackage.json; a missing or broken one is a LoadError."""
+    path = out_dir / DATAPACKAGE
+    try:
+        package = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise LoadError("datapackage.json not found", path=str(path),
+                        fix="write the csv format into this folder first") from err
+    except (OSError, UnicodeDecodeError) as err:
+        raise LoadError(f"cannot read datapackage.json: {err}", path=str(path)) from err
+    except json.JSONDecodeError as err:
+        raise LoadError(f"invalid JSON: {err.msg}", path=str(path), line=err.lineno) from err
+    if not isinstance(package, dict) or not isinstance(package.get("resources"), list):
+        raise LoadError("not a data package (no resources list)", path=str(path),
+                        field="resources")
+    return package
+
+
 def read_csv(out_dir: Path) -> Iterator[Record]:
     """Read records back from the CSV files, typed through datapackage.json."""
-    package = json.loads((out_dir / DATAPACKAGE).read_text(encoding="utf-8"))
+    package = read_datapackage(out_dir)
     resources = {r["name"]: r for r in package["resources"]}
     unquote = bool(package.get("x-spreadsheet-safe"))
     articles = _rows(out_dir / resources["articles"]["path"],
@@ -253,7 +303,7 @@ def read_csv(out_dir: Path) -> Iterator[Record]:
                     resources["related"]["schema"]["fields"], unquote)
     pending = next(related, None)
     for _, row in articles:
-        links = []
+        links: list[dict[str, Any]] = []
         # related.csv is written in article order with positions 1..n per article, so the two
         # files merge in one pass without holding either in memory.
         while pending is not None and pending[1]["article_id"] == row["id"] \
@@ -275,3 +325,87 @@ def read_csv(out_dir: Path) -> Iterator[Record]:
     if pending is not None:
         raise LoadError("related row does not follow its article", path=str(out_dir / RELATED_CSV),
                         line=pending[0], field="article_id")
+
+
+# --- pandas -------------------------------------------------------------------------------
+
+
+def _json_cell(text: str, missing: frozenset[str]) -> Any:
+    """pandas converter for an `array`/`object` cell: JSON text, or None when missing."""
+    return None if text in missing else json.loads(text)
+
+
+def _datetime_cell(text: str, missing: frozenset[str]) -> dt.datetime | None:
+    """pandas converter for a `datetime` cell: an aware datetime keeping the cell's offset."""
+    return None if text in missing else dt.datetime.fromisoformat(text)
+
+
+def pandas_read_options(resource: dict[str, Any]) -> dict[str, Any]:
+    """Keyword arguments for `pandas.read_csv` that type a resource as its Table Schema says.
+
+    integer -> nullable Int64, number -> float64 (NaN is null: the records hold no NaN),
+    string -> nullable string, date -> datetime64 (parse_dates, `%Y-%m-%d`), datetime ->
+    Python datetimes with their own UTC offset (object column: pandas cannot hold mixed
+    offsets in one typed column without converting to UTC and losing the written offset; use
+    `pd.to_datetime(column, utc=True)` for a datetime64[UTC] column), array/object -> lists and
+    dicts decoded from the JSON cell. Only the declared missing values are null: pandas'
+    default list would read a title "NA" or "null" as missing.
+    """
+    schema = resource["schema"]
+    missing = list(schema.get("missingValues", [""]))
+    frozen = frozenset(missing)
+    dtype: dict[str, str] = {}
+    parse_dates: list[str] = []
+    date_format: dict[str, str] = {}
+    converters: dict[str, Callable[[str], Any]] = {}
+    for field in schema["fields"]:
+        name, kind = field["name"], field["type"]
+        if kind == "integer":
+            dtype[name] = "Int64"
+        elif kind == "number":
+            dtype[name] = "float64"
+        elif kind == "string":
+            dtype[name] = "string"
+        elif kind == "date":
+            parse_dates.append(name)
+            date_format[name] = "%Y-%m-%d"
+        elif kind == "datetime":
+            converters[name] = partial(_datetime_cell, missing=frozen)
+        elif kind in ("array", "object"):
+            converters[name] = partial(_json_cell, missing=frozen)
+        else:
+            raise LoadError(f"Table Schema type {kind!r} has no pandas mapping",
+                            path=resource.get("path"), field=name)
+    return {"dtype": dtype, "parse_dates": parse_dates, "date_format": date_format,
+            "converters": converters, "keep_default_na": False, "na_values": missing,
+            # utf-8-sig: spreadsheet-safe files start with a BOM, which would join the first
+            # column name otherwise.
+            "encoding": "utf-8-sig"}
+
+
+def read_pandas(out_dir: Path) -> dict[str, "pd.DataFrame"]:
+    """Load every CSV resource of datapackage.json into a typed DataFrame, keyed by name."""
+    import pandas as pd  # optional: only data-team helpers need it (the `test` extra has it)
+
+    package = read_datapackage(out_dir)
+    unquote = bool(package.get("x-spreadsheet-safe"))
+    extra: dict[str, Any] = {}
+    if int(pd.__version__.split(".")[0]) < 3:
+        # pandas 2's default float parser can be 1 ulp off; 3 parses exactly (and deprecates
+        # the option).
+        extra["float_precision"] = "round_trip"
+    frames: dict[str, pd.DataFrame] = {}
+    for resource in package["resources"]:
+        path = out_dir / resource["path"]
+        try:
+            frame = pd.read_csv(path, **pandas_read_options(resource), **extra)
+        except (OSError, ValueError) as err:
+            raise LoadError(f"pandas cannot read it as declared: {err}", path=str(path)) from err
+        for field in resource["schema"]["fields"]:
+            name = field["name"]
+            if name not in frame.columns:
+                raise LoadError(f"column {name!r} missing", path=str(path), field=name)
+            if unquote and field["type"] == "string":
+                frame[name] = frame[name].str.removeprefix("'")  # undo spreadsheet-safe quoting
+        frames[resource["name"]] = frame
+    return frames

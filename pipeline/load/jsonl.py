@@ -1,4 +1,8 @@
-"""JSONL: one record per line, UTF-8, keys in the contract's order."""
+"""JSONL: one record per line, UTF-8, keys in the contract's order.
+
+With `WriteOptions.html` an article line also carries `answer_html` right after `answer`;
+`read_jsonl` drops it again, so the records read back are the canonical ones.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Iterator
 from pipeline.atomic import AtomicFile
 from pipeline.errors import LoadError
 from pipeline.load import Writer, register
+from pipeline.load.html import FIELD as HTML_FIELD, with_answer_html
 from pipeline.record import ARTICLE, GENERIC, Record
 
 FILE_NAME = "articles.jsonl"
@@ -35,9 +40,13 @@ class JsonlWriter(Writer):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.file = AtomicFile(self.out_dir / FILE_NAME)
+        # Only articles have an answer; a generic record's front matter is kept as it is.
+        self.html = self.options.html and self.shape == ARTICLE
 
     def write(self, record: Record) -> None:
         """Append one line."""
+        if self.html and record.shape == ARTICLE:
+            record = Record(record.shape, with_answer_html(record.data), record.warnings)
         self.file.write(dumps(record) + "\n")
 
     def close(self) -> list[Path]:
@@ -62,4 +71,8 @@ def read_jsonl(path: Path) -> Iterator[Record]:
                                 path=str(path), line=number) from err
             if not isinstance(data, dict):
                 raise LoadError("a line is not a JSON object", path=str(path), line=number)
-            yield Record(shape_of(data), data)
+            shape = shape_of(data)
+            if shape == ARTICLE:
+                # Derived from `answer` by the writer's html option; not part of the record.
+                data.pop(HTML_FIELD, None)
+            yield Record(shape, data)
