@@ -20,7 +20,9 @@ from pipeline import __version__
 from pipeline.record import Outcome, Record, Rejection, Warning_
 
 STATE_DIR = ".pipeline"
-DB_NAME = "state.sqlite"
+#: Bumped whenever a table changes shape: a manifest of another layout is simply not read.
+LAYOUT = 2
+DB_NAME = f"state-v{LAYOUT}.sqlite"
 _COMMIT_EVERY = 2.0  # seconds between commits: a kill loses at most this much finished work
 
 _SCHEMA = """
@@ -29,7 +31,7 @@ CREATE TABLE IF NOT EXISTS outcomes (
     path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, outcome TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pages (
     target TEXT NOT NULL, name TEXT NOT NULL, rel TEXT NOT NULL, digest TEXT NOT NULL,
-    run TEXT NOT NULL, PRIMARY KEY (target, name));
+    size INTEGER NOT NULL, run TEXT NOT NULL, PRIMARY KEY (target, name));
 """
 
 
@@ -164,7 +166,7 @@ class PageIndex:
     def __init__(self, out_dir: Path, target: str) -> None:
         # A database of its own: the outcome manifest keeps a write transaction open between
         # commits, and SQLite allows one writer per database.
-        self.conn = _connect(state_dir(out_dir) / f"pages-{target}.sqlite")
+        self.conn = _connect(state_dir(out_dir) / f"pages-v{LAYOUT}-{target}.sqlite")
         self.target = target
         self.run = f"{time.time_ns()}"
         self._last_commit = time.monotonic()
@@ -175,16 +177,17 @@ class PageIndex:
                                 (self.target, rel.lower())).fetchone()
         return row is None or row[0] != self.run
 
-    def unchanged(self, rel: str, digest: str) -> bool:
-        """Return True when the page was written from the same content before."""
-        row = self.conn.execute("SELECT rel, digest FROM pages WHERE target = ? AND name = ?",
-                                (self.target, rel.lower())).fetchone()
-        return row is not None and row[0] == rel and row[1] == digest
+    def unchanged(self, rel: str, digest: str) -> int | None:
+        """Return the page's size in bytes when it was written from the same content before."""
+        row = self.conn.execute(
+            "SELECT rel, digest, size FROM pages WHERE target = ? AND name = ?",
+            (self.target, rel.lower())).fetchone()
+        return row[2] if row is not None and row[0] == rel and row[1] == digest else None
 
-    def mark(self, rel: str, digest: str) -> None:
+    def mark(self, rel: str, digest: str, size: int) -> None:
         """Record that this run produced the page."""
-        self.conn.execute("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?)",
-                          (self.target, rel.lower(), rel, digest, self.run))
+        self.conn.execute("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?)",
+                          (self.target, rel.lower(), rel, digest, size, self.run))
         now = time.monotonic()
         if now - self._last_commit >= _COMMIT_EVERY:
             self.conn.commit()

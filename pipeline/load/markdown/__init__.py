@@ -52,7 +52,7 @@ def register_target(cls: type[Target]) -> type[Target]:
 
 def _ensure_loaded() -> None:
     """Import the target modules so that they register themselves."""
-    from pipeline.load.markdown import generic  # noqa: F401
+    from pipeline.load.markdown import astro, generic, hugo, jekyll  # noqa: F401
 
 
 def target_names() -> list[str]:
@@ -123,12 +123,16 @@ class MarkdownWriter(Writer):
             f"{code_digest()}\0{self.target.name}\0{prefix}{rel}\0".encode()
             + json.dumps(record.data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
         target = self._file(prefix + rel)
-        if self.index.unchanged(prefix + rel, digest) and target.is_file():
+        size = self.index.unchanged(prefix + rel, digest)
+        # The size check also catches a page that a power loss left empty or cut short.
+        if size is not None and _size(target) == size:
             self.skipped += 1
         else:
-            write_atomic(target, self.target.render(record).encode("utf-8"), self.tmp_dir)
+            data = self.target.render(record).encode("utf-8")
+            write_atomic(target, data, self.tmp_dir, durable=False)
+            size = len(data)
             self.written += 1
-        self.index.mark(prefix + rel, digest)
+        self.index.mark(prefix + rel, digest, size)
 
     def close(self) -> list[Path]:
         """Write the site files, delete pages no record produced, and commit the index."""
@@ -153,6 +157,14 @@ class MarkdownWriter(Writer):
     def abort(self) -> None:
         """Keep the pages written so far (each is complete) and what the index knows of them."""
         self.index.close()
+
+
+def _size(path: Path) -> int | None:
+    """Return a file's size, or None if it does not exist."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
 
 
 def read_markdown(folder: Path, target: str, shape: str | None = None) -> Iterator[Record]:
