@@ -1,40 +1,166 @@
-"""YAML front matter that people can read: block scalars for multi-line text, key order kept."""
+"""YAML front matter that people can read: block scalars for multi-line text, key order kept.
+
+Hand-written emitter, because PyYAML's dumper costs ~140 µs per record (the largest single cost
+of a migration once parsing is fast) while front matter needs only JSON-shaped values. It stays
+exact by being conservative: a string is written plain only when PyYAML's own resolver reads it
+back as that string, as a literal block only when the block holds it unchanged, and otherwise
+double-quoted with every character YAML could fold or reinterpret escaped. Property tests load
+the output with PyYAML and compare (tests/load/test_yamlfm.py).
+"""
 
 from __future__ import annotations
 
+import json
+import re
+from functools import lru_cache
 from typing import Any
 
 import yaml
 
-_BaseDumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_resolver = yaml.resolver.Resolver()
+_STR_TAG = "tag:yaml.org,2002:str"
+
+# Plain scalars: a conservative shape (no indicators at the start, no `: ` or ` #` inside, no
+# trailing space), then PyYAML's resolver must agree it is a string (not a date, bool, number).
+_PLAIN = re.compile(r"[A-Za-z0-9_(./$\\][^\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff:#]*")
+_PLAIN_BAD = re.compile(r":(\s|$)|\s#|\s$")
+# Characters a double-quoted YAML scalar must not hold raw: JSON escapes C0 controls, quotes
+# and backslashes; YAML also treats NEL, LS and PS as line breaks and wants DEL, C1 controls,
+# BOM and non-characters escaped.
+_YAML_ESCAPE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+# Literal blocks: printable text, no trailing blanks on a line, no leading blank or newline.
+_BLOCK_BAD = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]|[ \t]\n|"
+                        "[ \t]$")
 
 
-class _Dumper(_BaseDumper):  # type: ignore[misc, valid-type]
-    """SafeDumper that writes multi-line strings as `|` block scalars."""
+def _quoted(text: str) -> str:
+    """Return a double-quoted scalar holding `text` exactly."""
+    body = json.dumps(text, ensure_ascii=False)
+    return _YAML_ESCAPE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", body)
 
 
-def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    """Represent a string, as a literal block when it spans lines."""
-    # PyYAML itself falls back to a quoted style where a block cannot hold the text exactly
-    # (trailing spaces on a line, control characters), so this never changes the value.
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+def _scalar_text(text: str) -> str:
+    """Return a one-line scalar for a string: plain when that reads back the same."""
+    # Keys and short values (subjects, authors) repeat across records: remember them.
+    if len(text) <= 64:
+        return _short_scalar_text(text)
+    return _scalar_text_uncached(text)
 
 
-_Dumper.add_representer(str, _str)
+def _scalar_text_uncached(text: str) -> str:
+    """Return a one-line scalar for a string: plain when that reads back the same."""
+    if text and _PLAIN.fullmatch(text) and not _PLAIN_BAD.search(text) \
+            and _resolver.resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG:
+        return text
+    return _quoted(text)
+
+
+_short_scalar_text = lru_cache(maxsize=8192)(_scalar_text_uncached)
+
+
+def _float_text(value: float) -> str:
+    """Return a float the way YAML 1.1 (PyYAML) reads it back as the same float."""
+    if value != value:
+        return ".nan"
+    if value in (float("inf"), float("-inf")):
+        return ".inf" if value > 0 else "-.inf"
+    text = repr(value)
+    if "e" in text and "." not in text:
+        text = text.replace("e", ".0e")  # `1e+16` alone would read as a string in YAML 1.1
+    return text
+
+
+def _atom(value: Any) -> str | None:
+    """Return the one-line form of a scalar, or None for collections and multi-line text."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _float_text(value)
+    if isinstance(value, str):
+        if "\n" in value and _blockable(value):
+            return None
+        return _scalar_text(value)
+    if isinstance(value, (dict, list)):
+        if not value:
+            return "{}" if isinstance(value, dict) else "[]"
+        return None
+    raise TypeError(f"cannot write {type(value).__name__} as front matter")
+
+
+def _blockable(text: str) -> bool:
+    """Return True when a literal block scalar holds `text` unchanged."""
+    return not text.startswith((" ", "\t", "\n")) and not _BLOCK_BAD.search(text)
+
+
+def _block(text: str, indent: str) -> list[str]:
+    """Return a literal block scalar: the indicator, then the indented lines."""
+    stripped = text.rstrip("\n")
+    trailing = len(text) - len(stripped)
+    chomp = "-" if trailing == 0 else "" if trailing == 1 else "+"
+    lines = [f"|{chomp}"]
+    lines.extend(f"{indent}{line}" if line else "" for line in stripped.split("\n"))
+    lines.extend("" for _ in range(trailing - 1))
+    return lines
+
+
+def _emit_mapping(mapping: dict[str, Any], indent: str, out: list[str]) -> None:
+    """Append the lines of a block mapping."""
+    for key, value in mapping.items():
+        head = f"{indent}{_scalar_text(str(key))}:"
+        _emit_value(head, value, indent, out)
+
+
+def _emit_value(head: str, value: Any, indent: str, out: list[str]) -> None:
+    """Append `head` followed by a value, inline or as a nested block."""
+    atom = _atom(value)
+    if atom is not None:
+        out.append(f"{head} {atom}")
+    elif isinstance(value, str):
+        block = _block(value, indent + "  ")
+        out.append(f"{head} {block[0]}")
+        out.extend(block[1:])
+    elif isinstance(value, dict):
+        out.append(head)
+        _emit_mapping(value, indent + "  ", out)
+    else:
+        out.append(head)
+        _emit_sequence(value, indent, out)
+
+
+def _emit_sequence(items: list[Any], indent: str, out: list[str]) -> None:
+    """Append the lines of a block sequence (items at the parent's indentation)."""
+    for item in items:
+        atom = _atom(item)
+        if atom is not None:
+            out.append(f"{indent}- {atom}")
+        elif isinstance(item, str):
+            block = _block(item, indent + "  ")
+            out.append(f"{indent}- {block[0]}")
+            out.extend(block[1:])
+        elif isinstance(item, dict):
+            start = len(out)
+            _emit_mapping(item, indent + "  ", out)
+            # The first key shares the line with the dash.
+            out[start] = f"{indent}- {out[start][len(indent) + 2:]}"
+        else:
+            start = len(out)
+            _emit_sequence(item, indent + "  ", out)
+            out[start] = f"{indent}- {out[start][len(indent) + 2:]}"
 
 
 def dump_yaml(mapping: dict[str, Any]) -> str:
     """Return `mapping` as block-style YAML text, keys in their order, Unicode kept."""
     if not mapping:
         return ""
-    text = yaml.dump(mapping, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                     default_flow_style=False, width=1 << 16)
-    # PyYAML ends a document whose last scalar keeps trailing newlines (`|+`) with a `...`
-    # marker; inside front matter that line would read as the closing delimiter.
-    if text.endswith("\n...\n"):
-        text = text[: -len("...\n")]
-    return text
+    out: list[str] = []
+    _emit_mapping(mapping, "", out)
+    return "\n".join(out) + "\n"
 
 
 def front_matter_document(mapping: dict[str, Any], body: str) -> str:
