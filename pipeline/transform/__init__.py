@@ -8,8 +8,9 @@ import math
 import re
 from functools import lru_cache
 from pathlib import PurePosixPath
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
+import fastjsonschema
 import jsonschema
 from slugify import slugify
 
@@ -29,15 +30,30 @@ _SCHEMA_FILES = {ARTICLE: "record.schema.json", GENERIC: "generic.schema.json"}
 _MISSING = object()
 
 
+def _schema(shape: str) -> dict[str, Any]:
+    """Load the record schema of a shape."""
+    return json.loads((SCHEMAS_DIR / _SCHEMA_FILES[shape]).read_text(encoding="utf-8"))
+
+
 @lru_cache(maxsize=None)
 def _validator(shape: str) -> jsonschema.protocols.Validator:
-    """Compile the record schema of a shape once per process."""
-    schema = json.loads((SCHEMAS_DIR / _SCHEMA_FILES[shape]).read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema)
+    """The reference validator (jsonschema), compiled once per process; used for messages."""
+    return jsonschema.Draft202012Validator(_schema(shape))
+
+
+@lru_cache(maxsize=None)
+def _fast_validator(shape: str) -> Callable[[Any], Any]:
+    """The same schema compiled to Python code by fastjsonschema, for the per-record check."""
+    return fastjsonschema.compile(_schema(shape))
 
 
 def validate(record: Record) -> Record:
     """Check a record against its JSON Schema; raise SchemaError naming the field."""
+    try:
+        _fast_validator(record.shape)(record.data)
+        return record
+    except fastjsonschema.JsonSchemaException:
+        pass  # the reference validator decides, and words the error
     error = jsonschema.exceptions.best_match(_validator(record.shape).iter_errors(record.data))
     if error is not None:
         where = ".".join(str(p) for p in error.absolute_path) or None

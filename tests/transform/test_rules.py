@@ -160,3 +160,34 @@ def test_generic_profile_keeps_front_matter(generic_profile: Profile) -> None:
     assert data["body"] == "B"
     none = to_record(parse_document(b"no front matter", "n.md"), generic_profile).data
     assert none["front_matter"] == {} and none["body"] == "no front matter"
+
+
+def test_fast_and_reference_validators_agree() -> None:
+    """fastjsonschema (speed) and jsonschema (reference) accept and refuse the same records."""
+    from hypothesis import given, settings, strategies as st
+
+    from pipeline.transform import _fast_validator, _validator
+    from tests.strategies import article_records
+
+    def fast_ok(data: dict) -> bool:
+        try:
+            _fast_validator("article")(data)
+            return True
+        except Exception:  # noqa: BLE001
+            return False
+
+    mutations = st.sampled_from([
+        ("slug", ""), ("slug", "a/b"), ("slug", 5), ("date", "2025-13"), ("date", "2025-01-29T"),
+        ("id", "7"), ("id", 1.5), ("title", ""), ("seo", {}), ("related", [{"id": 1}]),
+        ("score", "high"), ("body", None), ("extra", []), ("source", {"path": "x"}),
+        ("unknown", 1), ("answer", 3)])
+
+    @settings(max_examples=300, deadline=None)
+    @given(article_records(), st.none() | mutations)
+    def check(record, mutation) -> None:
+        data = dict(record.data)
+        if mutation is not None:
+            data[mutation[0]] = mutation[1]
+        assert fast_ok(data) == _validator("article").is_valid(data), mutation
+
+    check()
