@@ -39,6 +39,7 @@ class RawDocument:
     encoding: str = "utf-8"
     bom: bool = False
     newline: str = "\n"  # the file's dominant line ending before normalisation
+    parser: str = ""  # which parser read the front matter, and why not the fast one
 
     def line_of(self, key: str) -> int | None:
         """Return the line of a top-level key (the first segment of a dotted path)."""
@@ -52,6 +53,7 @@ class Record:
     shape: str
     data: dict[str, Any]
     warnings: tuple[Warning_, ...] = ()
+    parser: str = ""  # from RawDocument.parser; counted in the run report
 
     @property
     def path(self) -> str:

@@ -23,6 +23,7 @@ class Report:
     seconds: float = 0.0
     outputs: list[str] = field(default_factory=list)
     cached: int = 0  # inputs whose outcome came from the manifest (unchanged since last run)
+    parsers: dict[str, int] = field(default_factory=dict)  # parser (and fallback reason) counts
     stopped: bool = False  # --on-error fail stopped the run at the first rejected file
 
     def as_dict(self) -> dict[str, Any]:
@@ -35,6 +36,7 @@ class Report:
             "dangling_links": self.dangling_links,
             "seconds": round(self.seconds, 3),
             "cached": self.cached,
+            "parsers": dict(sorted(self.parsers.items())),
             "stopped": self.stopped,
             "outputs": self.outputs,
         }

@@ -197,6 +197,8 @@ def migrate(inputs: Iterable[Path], options: Options,
                     continue
                 report.migrated += 1
                 report.warnings.extend(outcome.warnings)
+                if outcome.parser:
+                    report.parsers[outcome.parser] = report.parsers.get(outcome.parser, 0) + 1
                 if outcome.shape == ARTICLE:
                     ids[outcome.data["id"]] = outcome.path
                     links.extend((outcome.path, outcome.data["id"], link["id"])

@@ -86,8 +86,8 @@ def encode_outcome(outcome: Outcome) -> str:
     if isinstance(outcome, Rejection):
         return json.dumps({"rejection": outcome.as_dict()}, ensure_ascii=False)
     return json.dumps({"shape": outcome.shape, "data": outcome.data,
-                       "warnings": [w.as_dict() for w in outcome.warnings]},
-                      ensure_ascii=False)
+                       "warnings": [w.as_dict() for w in outcome.warnings],
+                       "parser": outcome.parser}, ensure_ascii=False)
 
 
 def decode_outcome(text: str) -> Outcome:
@@ -98,7 +98,7 @@ def decode_outcome(text: str) -> Outcome:
         return Rejection(path=item["path"], reason=item["reason"], line=item["line"],
                          field=item["field"], kind=item["kind"])
     return Record(value["shape"], value["data"],
-                  tuple(Warning_(**w) for w in value["warnings"]))
+                  tuple(Warning_(**w) for w in value["warnings"]), value.get("parser", ""))
 
 
 class Manifest:

@@ -71,7 +71,7 @@ def parse_document(data: bytes, path: str, sha256: str | None = None) -> RawDocu
                                body=text, body_line=1, encoding=encoding, bom=bom,
                                newline=newline)
         handler, block = found
-        value, key_lines = handler.parse(block.text, block.text_line)
+        value, key_lines, parser = handler.parse(block.text, block.text_line)
     except ExtractError as err:
         err.path = path
         raise
@@ -84,7 +84,7 @@ def parse_document(data: bytes, path: str, sha256: str | None = None) -> RawDocu
         )
     return RawDocument(path=path, sha256=sha256, front_matter=value, fm_format=handler.name,
                        body=block.body, body_line=block.body_line, key_lines=key_lines,
-                       encoding=encoding, bom=bom, newline=newline)
+                       encoding=encoding, bom=bom, newline=newline, parser=parser)
 
 
 def _type_name(value: object) -> str:

@@ -33,11 +33,11 @@ class Handler:
     name: str
     opener: re.Pattern[str]
     closer: re.Pattern[str] | None  # None: the parser finds the end itself (JSON)
-    parse: Callable[[str, int], tuple[Any, dict[str, int]]]
+    parse: Callable[[str, int], tuple[Any, dict[str, int], str]]
     closer_text: str = ""  # the closing line, for messages
 
 
-def _parse_toml(text: str, first_line: int) -> tuple[Any, dict[str, int]]:
+def _parse_toml(text: str, first_line: int) -> tuple[Any, dict[str, int], str]:
     """Parse TOML front matter with the standard library."""
     try:
         value = tomllib.loads(text)
@@ -55,7 +55,7 @@ def _parse_toml(text: str, first_line: int) -> tuple[Any, dict[str, int]]:
         if match:
             key = match.group(2) or match.group(3) or match.group(1)
             key_lines.setdefault(key, first_line + offset)
-    return value, key_lines
+    return value, key_lines, "tomllib"
 
 
 def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -69,7 +69,7 @@ def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def _parse_json(text: str, first_line: int) -> tuple[Any, dict[str, int]]:
+def _parse_json(text: str, first_line: int) -> tuple[Any, dict[str, int], str]:
     """Parse a JSON front matter object."""
     try:
         value = json.loads(text, object_pairs_hook=_json_pairs)
@@ -84,7 +84,7 @@ def _parse_json(text: str, first_line: int) -> tuple[Any, dict[str, int]]:
         match = re.match(r'\s*"((?:[^"\\]|\\.)*)"\s*:', raw)
         if match:
             key_lines.setdefault(match.group(1), first_line + offset)
-    return value, key_lines
+    return value, key_lines, "json"
 
 
 # Three or more dashes, as python-frontmatter accepts (`----` occurs in real files).

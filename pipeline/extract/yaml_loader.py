@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from typing import Any
 
 import yaml
@@ -115,11 +117,29 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def load_yaml(text: str, first_line: int) -> tuple[Any, dict[str, int]]:
-    """Parse one YAML document; return its value and the 1-based file line of each top-level key.
+def load_yaml(text: str, first_line: int) -> tuple[Any, dict[str, int], str]:
+    """Parse one YAML document; return its value, the file line of each top-level key, and
+    which parser read it (`yaml-rs`, or `pyyaml: <why the fast path was not taken>`).
 
     `first_line` is the file line on which `text` starts; errors carry file line numbers.
     """
+    reason = _fast_path_refusal(text)
+    if reason is None:
+        try:
+            value = _yaml_rs.loads(text, alias_limits=_FAST_ALIAS_LIMITS,
+                                   duplicate_key_policy=_yaml_rs.DuplicateKeyPolicy.Error)
+        except Exception:  # noqa: BLE001 - any refusal: PyYAML decides and words the error
+            reason = "yaml-rs refused the document"
+        else:
+            reason = _typed_differently(value)
+            if reason is None:
+                return value, _top_level_key_lines(text, first_line), FAST_PARSER
+    value, key_lines = load_yaml_pyyaml(text, first_line)
+    return value, key_lines, f"pyyaml: {reason}"
+
+
+def load_yaml_pyyaml(text: str, first_line: int) -> tuple[Any, dict[str, int]]:
+    """Parse one YAML document with PyYAML (the reference); errors carry file lines."""
     loader = _Loader(text)
     loader.line_offset = first_line
     try:
@@ -154,6 +174,103 @@ def load_yaml(text: str, first_line: int) -> tuple[Any, dict[str, int]]:
             if isinstance(key_node, yaml.ScalarNode):
                 key_lines.setdefault(str(key_node.value), key_node.start_mark.line + first_line)
     return value, key_lines
+
+
+# --- The fast path -------------------------------------------------------------------------
+# yaml-rs (Rust) parses front matter ~9x faster than PyYAML's C loader with Python constructors.
+# It implements YAML 1.2 where PyYAML implements 1.1, so a document goes that way only when
+# nothing in it can be typed differently; everything else, and every error, is PyYAML's.
+# tests/extract/test_fast_yaml.py compares both on input/, a generated corpus and ../shared.
+try:
+    import yaml_rs as _yaml_rs
+except ImportError:  # pragma: no cover - a platform without the wheel: PyYAML only
+    _yaml_rs = None
+
+FAST_PARSER = "yaml-rs"
+# Defence in depth: aliases never reach yaml-rs (see _STRUCTURE), but if one slipped through it
+# is still bounded like the PyYAML path bounds it.
+_FAST_ALIAS_LIMITS = (_yaml_rs.AliasLimits(max_total_replayed_events=MAX_EXPANDED_NODES)
+                      if _yaml_rs is not None else None)
+_VALUE_START = r"(?:^[ \t]*(?:-[ \t]+)*|:[ \t]+|[\[{,][ \t]*)"
+# Anchors, aliases and tags (bounded and refused by the PyYAML path), merge keys, explicit keys.
+_STRUCTURE = re.compile(_VALUE_START + r"[&*!]|^[ \t]*<<[ \t]*:|^[ \t]*\?[ \t]", re.MULTILINE)
+# Numbers YAML 1.1 and 1.2 read differently: leading-zero and 0o octals, binary, exponents
+# without a dot, underscores.
+_NUMBER = re.compile(
+    _VALUE_START + r"[-+]?(?:0[0-9_]+|0o[0-7_]+|0b[01_]+|[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?"
+    r"[0-9]+|[0-9]+_[0-9_.]*)(?=[ \t]*(?:$|[,\]}]|#))", re.MULTILINE)
+# yaml-rs reads a date even when it is quoted or folded, where YAML says it is text.
+_QUOTED_DATE = re.compile(r"""["']\s*\d{4}-\d\d?-\d\d?|[>|][-+0-9]*[ \t]*\n\s+\d{4}-\d\d?-\d\d?""")
+# Strings that PyYAML might resolve to another type if they were written plain: the first
+# characters of its implicit resolvers (bool, null, int, float, timestamp, merge, value).
+_MAYBE_TYPED = re.compile(r"[-+0-9.~=<]|[yYnNtTfFoO][a-zA-Z]{0,4}$|$")
+_TOP_KEY = re.compile(r'^(?:"((?:[^"\\]|\\.)*)"|\'([^\']*)\'|([^\s#\-?:&*!|>\'"%@`{\[][^:#]*?))'
+                      r"[ \t]*:(?:[ \t]|$)", re.MULTILINE)
+
+
+def _fast_path_refusal(text: str) -> str | None:
+    """Return why yaml-rs must not read this text, or None when it may."""
+    if _yaml_rs is None:
+        return "yaml-rs is not installed"
+    if _STRUCTURE.search(text):
+        return "anchor, alias, tag or complex key"
+    if _NUMBER.search(text):
+        return "number written in a YAML 1.1-only form"
+    if _QUOTED_DATE.search(text):
+        return "quoted or folded date"
+    return None
+
+
+def _typed_differently(value: Any) -> str | None:
+    """Return a reason to prefer PyYAML: a string it would type otherwise, or deep nesting.
+
+    (Deep nesting goes to PyYAML so that one place refuses it, with a line number.)
+    """
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if _MAYBE_TYPED.match(item) and _resolver.resolve(
+                    yaml.ScalarNode, item, (True, False)) != "tag:yaml.org,2002:str":
+                return f"value {item[:40]!r} is typed differently by YAML 1.1"
+        elif isinstance(item, (dict, list)):
+            if depth >= MAX_DEPTH:
+                return "deep nesting"
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+        elif isinstance(item, float) and item != item:
+            return "NaN"  # NaN != NaN: keep the reference parser's value
+    return None
+
+
+def _top_level_key_lines(text: str, first_line: int) -> dict[str, int]:
+    """Find the line of each top-level key with a line scan (the fast path has no marks)."""
+    lines: dict[str, int] = {}
+    indent: str | None = None
+    for number, line in enumerate(text.split("\n")):
+        content = line.lstrip(" ")
+        if not content or content.startswith("#"):
+            continue
+        if indent is None:
+            indent = line[: len(line) - len(content)]  # the top-level mapping's indentation
+        if len(line) - len(content) != len(indent):
+            continue
+        match = _TOP_KEY.match(content)
+        if not match:
+            continue
+        double, single, plain = match.groups()
+        if double is not None:
+            try:
+                key = json.loads(f'"{double}"')  # YAML's common escapes are JSON's
+            except ValueError:
+                continue  # a YAML-only escape: leave this key without a line
+        else:
+            key = single.replace("''", "'") if single is not None else plain.rstrip()
+        lines.setdefault(key, number + first_line)
+    return lines
+
+
+_resolver = yaml.resolver.Resolver()
 
 
 def is_date_like(value: Any) -> bool:

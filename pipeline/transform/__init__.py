@@ -307,7 +307,7 @@ def to_article(raw: RawDocument, profile: Profile) -> Record:
         "extra": json_safe(extra, ctx.warn),
         "source": {"path": raw.path, "sha256": raw.sha256},
     }
-    return Record(ARTICLE, data, tuple(ctx.warnings))
+    return Record(ARTICLE, data, tuple(ctx.warnings), raw.parser)
 
 
 def to_generic(raw: RawDocument, profile: Profile) -> Record:
@@ -318,7 +318,7 @@ def to_generic(raw: RawDocument, profile: Profile) -> Record:
         "body": raw.body,
         "source": {"path": raw.path, "sha256": raw.sha256},
     }
-    return Record(GENERIC, data, tuple(ctx.warnings))
+    return Record(GENERIC, data, tuple(ctx.warnings), raw.parser)
 
 
 _SHAPES = {ARTICLE: to_article, GENERIC: to_generic}
