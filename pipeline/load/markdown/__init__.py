@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar, Iterator
@@ -13,7 +12,7 @@ from pipeline.errors import ConfigError, LoadError, PipelineError
 from pipeline.extract import parse_document
 from pipeline.load import WriteOptions, Writer, register
 from pipeline.record import ARTICLE, GENERIC, RawDocument, Record
-from pipeline.state import PageIndex, code_digest, staging_dir
+from pipeline.state import PageIndex, staging_dir
 
 
 class Target(ABC):
@@ -93,11 +92,13 @@ class MarkdownWriter(Writer):
         self.skipped = 0
 
     def _unique(self, rel: str, record: Record) -> str:
-        """Return `rel`, or a variant with the id or a counter if another page took it."""
+        """Return `rel` (inside the content folder), or a variant with the id or a counter if
+        another page of this run took it."""
         path = safe_relative(rel)
-        candidate = str(path)
+        prefix = f"{self.target.content_dir}/" if self.target.content_dir else ""
+        candidate = prefix + str(path)
         suffix = path.suffix
-        stem = str(path)[: -len(suffix)] if suffix else str(path)
+        stem = candidate[: -len(suffix)] if suffix else candidate
         counter = 1
         # Case-insensitive, because macOS and Windows file systems are.
         while not self.index.claim(candidate):
@@ -111,28 +112,25 @@ class MarkdownWriter(Writer):
         return self.folder.joinpath(*safe_relative(rel).parts)
 
     def write(self, record: Record) -> None:
-        """Render and write one page, unless the same page is already there."""
+        """Render one page and write it, unless the same bytes are already there."""
         try:
             rel = self._unique(self.target.page_path(record), record)
         except PipelineError as err:
             err.path = record.path
             raise
-        prefix = f"{self.target.content_dir}/" if self.target.content_dir else ""
-        digest = hashlib.sha256(
-            # The code digest: a new version of a target's rendering rewrites its pages.
-            f"{code_digest()}\0{self.target.name}\0{prefix}{rel}\0".encode()
-            + json.dumps(record.data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
-        target = self._file(prefix + rel)
-        size = self.index.unchanged(prefix + rel, digest)
+        # The page is always rendered (a target may make a page depend on earlier records,
+        # e.g. the first of two records with one URL keeps it) and compared by content.
+        data = self.target.render(record).encode("utf-8")
+        digest = hashlib.sha256(data).hexdigest()
+        target = self._file(rel)
+        size = self.index.unchanged(rel, digest)
         # The size check also catches a page that a power loss left empty or cut short.
         if size is not None and _size(target) == size:
             self.skipped += 1
         else:
-            data = self.target.render(record).encode("utf-8")
             write_atomic(target, data, self.tmp_dir, durable=False)
-            size = len(data)
             self.written += 1
-        self.index.mark(prefix + rel, digest, size)
+        self.index.mark(rel, digest, len(data))
 
     def close(self) -> list[Path]:
         """Write the site files, delete pages no record produced, and commit the index."""

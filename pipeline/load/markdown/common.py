@@ -1,0 +1,393 @@
+"""Shared by the `hugo`, `jekyll` and `astro` targets: routes, portable YAML, lossless pages.
+
+Each platform target writes the front matter its platform understands (title, date, description,
+tags, related links, the legacy URL) and the answer as the page body. Whatever those fields
+cannot carry exactly (the id, the source, a null title shown as the question, an answer that had
+to be escaped for the platform, ...) goes under one namespaced key, `legacy`, so that `read`
+gives back the same record. The namespace is computed, not hand-listed: `render` maps the record
+to platform fields, maps them back with the same function `read` uses, and keeps under `legacy`
+exactly the fields that did not come back equal. Lossless by construction, and small in the
+common case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from abc import abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import yaml
+from slugify import slugify
+
+from pipeline.errors import LoadError
+from pipeline.load.markdown import Target
+from pipeline.record import ARTICLE, GENERIC, RawDocument, Record
+
+#: Record keys in contract order.
+ARTICLE_KEYS = ("id", "slug", "url", "title", "question", "answer", "subject", "author", "date",
+                "seo", "related", "score", "body", "extra", "source")
+SEO_KEYS = ("title", "description", "keywords")
+RELATED_KEYS = ("id", "title", "subject", "url")
+#: Front-matter key holding the record fields the platform fields cannot carry.
+NAMESPACE = "legacy"
+#: Folder (and route prefix) of pages whose legacy URL cannot be served as it is.
+SECTION = "articles"
+
+# ------------------------------------------------------------------------------------------
+# YAML that every platform's parser reads back as the same strings.
+# ------------------------------------------------------------------------------------------
+
+_BaseDumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+# PyYAML writes YAML 1.1 and leaves a string plain when 1.1 would read it as a string, but the
+# platforms' parsers disagree with 1.1: js-yaml (Astro) and go-yaml (Hugo) read `1e3` and `0o17`
+# as numbers, Psych (Jekyll) reads `1,000` as an integer and `:x` as a Symbol (which Jekyll's
+# safe loader refuses, failing the build). Quoting every string that starts like a number or a
+# symbol, or is a bool/null word in any YAML version, keeps titles and keywords strings everywhere.
+_AMBIGUOUS_START = re.compile(r"[-+.~:0-9]")
+_AMBIGUOUS_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null",
+                              "nan", "inf"})
+
+
+class _Dumper(_BaseDumper):  # type: ignore[misc]
+    """SafeDumper: literal blocks for multi-line text, quotes for anything that looks typed."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    """Represent a string as a literal block when it spans lines, quoted when it looks typed."""
+    if "\n" in value:
+        style: str | None = "|"
+    elif not value or _AMBIGUOUS_START.match(value) or value.lower() in _AMBIGUOUS_WORDS:
+        style = "'"
+    else:
+        style = None
+    # PyYAML falls back to a double-quoted style where the requested one cannot hold the text
+    # exactly (trailing spaces in a block, control characters), so the value never changes.
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def dump_front_matter(mapping: dict[str, Any]) -> str:
+    """Return `mapping` as block-style YAML, keys in their order, Unicode kept, LF newlines."""
+    if not mapping:
+        return ""
+    text: str = yaml.dump(mapping, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+                          default_flow_style=False, width=1 << 16)
+    # A document whose last scalar keeps trailing newlines (`|+`) ends with a `...` marker,
+    # which inside front matter would read as the closing delimiter.
+    if text.endswith("\n...\n"):
+        text = text[: -len("...\n")]
+    return text
+
+
+def page_document(front: dict[str, Any], body: str) -> str:
+    """Return a page: `---` YAML front matter `---`, then the body."""
+    return f"---\n{dump_front_matter(front)}---\n{body}"
+
+
+# ------------------------------------------------------------------------------------------
+# Routes: every page gets one URL, the legacy one when it can be served as it is.
+# ------------------------------------------------------------------------------------------
+
+# Unreserved URL characters only: `%` would be decoded into file names differently by each
+# tool, `:` starts a Jekyll permalink placeholder, and a segment ending in `.` is rewritten by
+# Jekyll's URL sanitiser. Legacy URLs outside this set keep their value in the record but the
+# page is served at a fallback route.
+_SEGMENT = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,199}")
+
+
+def routable(url: Any) -> bool:
+    """Return True if `url` is a site-absolute path every target can serve a page at."""
+    if not isinstance(url, str) or not url.startswith("/") or url.startswith("//"):
+        return False
+    segments = url.strip("/").split("/")
+    return segments != [""] and all(_SEGMENT.fullmatch(s) and not s.endswith(".")
+                                     for s in segments)
+
+
+def route_key(url: str) -> str:
+    """Return the key two routes share when they would land on the same built file."""
+    # Case-insensitive because macOS and Windows file systems are; `/a`, `/a/`, `/a.html` and
+    # `/a/index.html` are one page for at least one of the tools.
+    key = url.strip("/").lower()
+    for suffix in ("/index.html", "/index", ".html"):
+        key = key.removesuffix(suffix)
+    return "" if key in ("index.html", "index") else key
+
+
+def with_suffix(route: str, suffix: str) -> str:
+    """Return `route` with `suffix` appended to its last segment, trailing slash kept."""
+    if route.endswith("/"):
+        return f"{route.rstrip('/')}{suffix}/"
+    return f"{route}{suffix}"
+
+
+class RouteBook:
+    """The routes taken so far in one run: the first record to ask for a route gets it."""
+
+    def __init__(self, reserved: Iterable[str] = ()) -> None:
+        self.taken: set[str] = {route_key(r) for r in reserved}
+
+    def is_free(self, route: str) -> bool:
+        """Return True if no page has `route` yet."""
+        return route_key(route) not in self.taken
+
+    def claim(self, route: str, record_id: Any) -> str:
+        """Take `route`, or `route-<id>` (then `-<id>-2`, ...) if another page has it."""
+        candidate, counter = route, 1
+        while not self.is_free(candidate):
+            counter += 1
+            tail = f"-{record_id}" if counter == 2 else f"-{record_id}-{counter}"
+            candidate = with_suffix(route, tail)
+        self.taken.add(route_key(candidate))
+        return candidate
+
+
+_WINDOWS_RESERVED = re.compile(r"(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?",
+                               re.IGNORECASE)
+
+
+def file_stem(slug: str) -> str:
+    """Return a page file name stem for `slug` that no tool skips or treats specially."""
+    # Jekyll skips `_`/`.`/`#` files and `~` backups, Hugo reads `index`/`_index` as bundles,
+    # and Windows cannot create device names.
+    special = (slug[:1] in ("_", ".", "#") or slug.endswith("~")
+               or slug.lower() in ("index", "_index") or _WINDOWS_RESERVED.fullmatch(slug))
+    return f"page-{slug}" if special else slug
+
+
+def route_slug(slug: str) -> str:
+    """Return `slug` if it is a clean URL segment, else a slugified form of it."""
+    if re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", slug):
+        return file_stem(slug)
+    return file_stem(slugify(slug) or "article")
+
+
+# ------------------------------------------------------------------------------------------
+# Field mappings shared by the targets.
+# ------------------------------------------------------------------------------------------
+
+
+def same(a: Any, b: Any) -> bool:
+    """Return True if two JSON values are identical, types and key order included."""
+    # `==` would equate 1, 1.0 and True, and 0.0 with -0.0; JSON text tells them apart.
+    return json.dumps(a, ensure_ascii=False) == json.dumps(b, ensure_ascii=False)
+
+
+def page_body(answer: str | None) -> str:
+    """Return the answer as page body text: no NUL (binary to readers), no CR (normalised)."""
+    if answer is None:
+        return ""
+    return answer.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+
+
+def answer_from(body: str) -> str | None:
+    """Invert `page_body` + the final newline a page gets; an empty body is a null answer."""
+    return body.removesuffix("\n") or None
+
+
+def related_front(related: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return related links for templates: title and url first, null values left out."""
+    order = ("title", "url", "id", "subject")
+    return [{k: link[k] for k in order if link.get(k) is not None} for link in related]
+
+
+def related_record(value: Any, path: str) -> list[dict[str, Any]]:
+    """Map front-matter related links back to record links."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise LoadError("related links must be a list of mappings", path=path, field="related")
+    return [{k: link.get(k) for k in RELATED_KEYS} for link in value]
+
+
+def text_list(value: Any, path: str, field: str) -> list[str]:
+    """Return a front-matter list of strings (tags), refusing anything else."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise LoadError("must be a list of strings", path=path, field=field)
+    return list(value)
+
+
+def date_text(value: Any) -> Any:
+    """Return a date read from front matter as the record's ISO string."""
+    # Pages this target writes quote their dates; a hand-edited page may not.
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def empty_record() -> dict[str, Any]:
+    """Return what a page without any platform field or namespace maps back to."""
+    data: dict[str, Any] = {k: None for k in ARTICLE_KEYS}
+    data.update(seo={"title": None, "description": None, "keywords": []}, related=[],
+                body="", extra={})
+    return data
+
+
+def overlay(data: dict[str, Any], recovered: dict[str, Any]) -> dict[str, Any]:
+    """Return the record fields (and `seo` sub-fields) that `recovered` does not reproduce."""
+    out: dict[str, Any] = {}
+    for key in ARTICLE_KEYS:
+        if key == "seo":
+            seo = data.get("seo") or {}
+            diff = {k: seo.get(k) for k in SEO_KEYS
+                    if not same(seo.get(k), recovered["seo"].get(k))}
+            if diff:
+                out["seo"] = diff
+        elif not same(data.get(key), recovered.get(key)):
+            out[key] = data.get(key)
+    return out
+
+
+def merge(recovered: dict[str, Any], layer: Any, path: str) -> dict[str, Any]:
+    """Return the record: namespace values where present, else the recovered ones."""
+    if layer is None:
+        layer = {}
+    if not isinstance(layer, dict) or not isinstance(layer.get("seo", {}), dict):
+        raise LoadError("must be a mapping of record fields", path=path, field=NAMESPACE)
+    seo = {k: layer["seo"][k] if k in layer.get("seo", {}) else recovered["seo"][k]
+           for k in SEO_KEYS}
+    return {k: seo if k == "seo" else (layer[k] if k in layer else recovered[k])
+            for k in ARTICLE_KEYS}
+
+
+# ------------------------------------------------------------------------------------------
+# The base class of the platform targets.
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where one page goes: its file stem (a generic page: its path) and its route."""
+
+    stem: str
+    route: str
+
+
+class PlatformTarget(Target):
+    """A site generator's Markdown: platform front matter, `legacy` namespace, answer as body.
+
+    Generic-shape records (profile `generic`) pass through unchanged: front matter as it is,
+    body as it is (so Liquid or shortcodes in it run as their author meant), page at the source
+    path under `content_dir`.
+    """
+
+    #: Routes the site itself uses (home page, section lists, plugin outputs).
+    reserved_routes: ClassVar[tuple[str, ...]] = ("/",)
+
+    def __init__(self) -> None:
+        self.book = RouteBook(self.reserved_routes)
+        # Page files are made unique here rather than left to the writer, so that a file name
+        # and the route inside the file are chosen together, once.
+        self.files: set[str] = set()
+        # page_path and render are called one after the other for the same record.
+        self._last: tuple[tuple[str, str, Any], Placement] | None = None
+
+    def unique_path(self, stem: str, suffix: str = "", tag: Any = None) -> str:
+        """Return `stem + suffix`, or with `-<tag>` (then a counter) after the stem if taken."""
+        candidate, counter = stem + suffix, 1
+        # Case-insensitive, because macOS and Windows file systems are.
+        while candidate.lower() in self.files:
+            counter += 1
+            if tag is None:
+                tail = f"-{counter}"
+            else:
+                tail = f"-{tag}" if counter == 2 else f"-{tag}-{counter}"
+            candidate = f"{stem}{tail}{suffix}"
+        self.files.add(candidate.lower())
+        return candidate
+
+    # -- what each platform defines ---------------------------------------------------------
+
+    @abstractmethod
+    def front(self, data: dict[str, Any], place: Placement) -> dict[str, Any]:
+        """Return the platform front matter for an article (without the namespace)."""
+
+    @abstractmethod
+    def recover(self, front: dict[str, Any], body: str, path: str) -> dict[str, Any]:
+        """Map platform front matter and page body back to record fields (see empty_record)."""
+
+    def encode_body(self, text: str) -> str:
+        """Return body text protected from the platform's own processing."""
+        return text
+
+    def article_path(self, place: Placement) -> str:
+        """Return an article page's path relative to the content folder."""
+        return f"{place.stem}.md"
+
+    def place(self, data: dict[str, Any]) -> Placement:
+        """Choose the page's file stem and route: the legacy URL if it is free and servable."""
+        if routable(data.get("url")):
+            route = self.book.claim(data["url"], data.get("id"))
+        else:
+            route = self.book.claim(f"/{SECTION}/{route_slug(data['slug'])}/", data.get("id"))
+        return Placement(self.unique_path(file_stem(data["slug"]), tag=data.get("id")), route)
+
+    # -- the Target interface ----------------------------------------------------------------
+
+    def placement(self, record: Record) -> Placement:
+        """Return the record's placement, choosing it once."""
+        key = (record.shape, record.path, record.data.get("id"))
+        if self._last is None or self._last[0] != key:
+            if record.shape == GENERIC:
+                # Input paths differing only in case would overwrite each other's page.
+                stem, dot, suffix = record.path.rpartition(".")
+                if not dot or "/" in suffix:
+                    stem, suffix = record.path, ""
+                else:
+                    suffix = dot + suffix
+                self._last = (key, Placement(self.unique_path(stem, suffix), ""))
+            else:
+                self._last = (key, self.place(record.data))
+        return self._last[1]
+
+    def page_path(self, record: Record) -> str:
+        """Articles by slug (see article_path); generic documents keep their input path."""
+        if record.shape == GENERIC:
+            return self.placement(record).stem
+        _check_shape(record.shape, record.path)
+        return self.article_path(self.placement(record))
+
+    def render(self, record: Record) -> str:
+        """Platform front matter + namespace + body; generic documents unchanged."""
+        data = record.data
+        if record.shape == GENERIC:
+            return page_document(data["front_matter"], data["body"])
+        _check_shape(record.shape, record.path)
+        front = self.front(data, self.placement(record))
+        body = self.encode_body(page_body(data.get("answer"))) + "\n"
+        extra = overlay(data, self.recover(front, body, record.path))
+        if extra:
+            front[NAMESPACE] = extra
+        return page_document(front, body)
+
+    def read(self, raw: RawDocument, shape: str) -> dict[str, Any]:
+        """Invert `render`: platform fields, then the namespace on top."""
+        front = raw.front_matter or {}
+        if shape == GENERIC:
+            return {"front_matter": front, "body": raw.body,
+                    "source": {"path": raw.path, "sha256": raw.sha256}}
+        _check_shape(shape, raw.path)
+        return merge(self.recover(front, raw.body, raw.path), front.get(NAMESPACE), raw.path)
+
+
+def _check_shape(shape: str, path: str) -> None:
+    """Refuse a record shape this module does not know."""
+    if shape not in (ARTICLE, GENERIC):
+        raise LoadError(f"unknown record shape {shape!r}", path=path, field="shape")
+
+
+def optional_str(front: dict[str, Any], key: str, path: str) -> str | None:
+    """Return a front-matter string field, None when absent, LoadError for another type."""
+    value = front.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise LoadError(f"must be a string, not {type(value).__name__}", path=path, field=key)
