@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +17,10 @@ from pipeline.errors import ConfigError, ExtractError, PipelineError
 from pipeline.extract import DEFAULT_MAX_BYTES, discover, read_bytes
 from pipeline.load import WriteOptions, Writer, get_writer
 from pipeline.load.markdown import get_target
-from pipeline.record import ARTICLE, Outcome, Record, Rejection
+from pipeline.record import ARTICLE, Outcome, Record, Rejection, Warning_
 from pipeline.report import Report
-from pipeline.state import (CacheReader, Manifest, clear_staging, config_key, decode_outcome,
-                            encode_outcome)
+from pipeline.state import (CacheReader, CorpusIndex, Manifest, clear_staging, config_key,
+                            decode_outcome, encode_outcome, staging_dir)
 from pipeline.transform import process_bytes
 from pipeline.transform.profile import Profile, load_profile
 
@@ -125,20 +126,14 @@ def resolve_inputs(inputs: Iterable[Path]) -> list[tuple[Path, str]]:
     return files
 
 
-def _check_unique_id(record: Record, ids: dict[int, str]) -> Outcome:
+def _check_unique_id(record: Record, corpus: CorpusIndex) -> Outcome:
     """Reject a record whose id an earlier file already has (the first file keeps it)."""
-    first = ids.get(record.data["id"])
+    first = corpus.first_with_id(record.data["id"])
     if first is None:
         return record
     return Rejection(path=record.path, field="id", kind="duplicate-id",
                      line=None, reason=f"id: duplicate id {record.data['id']}, already used by "
                                        f"{first} (give one of the two files a new id)")
-
-
-def _dangling(links: list[tuple[str, int, int]], ids: dict[int, str]) -> list[dict[str, object]]:
-    """Related links whose target id is not among the migrated records."""
-    return [{"path": path, "article_id": article, "related_id": target}
-            for path, article, target in links if target not in ids]
 
 
 def migrate(inputs: Iterable[Path], options: Options,
@@ -163,8 +158,7 @@ def migrate(inputs: Iterable[Path], options: Options,
                               html=options.html)
     writers: list[Writer] = []
     manifest: Manifest | None = None
-    ids: dict[int, str] = {}
-    links: list[tuple[str, int, int]] = []
+    corpus: CorpusIndex | None = None
     try:
         if not dry_run:
             options.out_dir.mkdir(parents=True, exist_ok=True)
@@ -172,6 +166,8 @@ def migrate(inputs: Iterable[Path], options: Options,
             key = config_key(profile.data, max_bytes=options.max_bytes, shape=profile.shape)
             manifest = Manifest(options.out_dir, key) if options.incremental else None
         writers = [cls(options.out_dir, profile.shape, write_opts) for cls in writer_classes]
+        corpus = CorpusIndex(staging_dir(options.out_dir) if not dry_run
+                             else Path(tempfile.gettempdir()))
         progress = tqdm(total=len(files), unit="file", file=sys.stderr, leave=False,
                         disable=True if options.quiet else None)
         with progress:
@@ -184,7 +180,7 @@ def migrate(inputs: Iterable[Path], options: Options,
                     else:
                         report.cached += 1
                 if isinstance(outcome, Record) and outcome.shape == ARTICLE:
-                    outcome = _check_unique_id(outcome, ids)
+                    outcome = _check_unique_id(outcome, corpus)
                 if isinstance(outcome, Record):
                     outcome = _write(outcome, writers)
                 if isinstance(outcome, Rejection):
@@ -200,9 +196,11 @@ def migrate(inputs: Iterable[Path], options: Options,
                 if outcome.parser:
                     report.parsers[outcome.parser] = report.parsers.get(outcome.parser, 0) + 1
                 if outcome.shape == ARTICLE:
-                    ids[outcome.data["id"]] = outcome.path
-                    links.extend((outcome.path, outcome.data["id"], link["id"])
-                                 for link in outcome.data["related"] if link["id"] is not None)
+                    same_url = corpus.add(outcome)
+                    if same_url is not None:
+                        report.warnings.append(Warning_(
+                            outcome.path, "url", f"same URL {outcome.data['url']!r} as "
+                            f"{same_url}; Markdown targets serve this page at another URL"))
         if report.stopped:
             # Nothing of this run replaces the previous outputs (pages already written are
             # complete files; the next run brings the folder to a consistent state).
@@ -211,6 +209,7 @@ def migrate(inputs: Iterable[Path], options: Options,
             paths = []
         else:
             paths = [p for writer in writers for p in writer.close()]
+        report.dangling_links = corpus.dangling()
     except BaseException:
         for writer in writers:
             writer.abort()
@@ -218,7 +217,8 @@ def migrate(inputs: Iterable[Path], options: Options,
     finally:
         if manifest is not None:
             manifest.close()
-    report.dangling_links = _dangling(links, ids)
+        if corpus is not None:
+            corpus.close()
     report.seconds = time.perf_counter() - started
     if not dry_run:
         report.outputs = sorted(p.relative_to(options.out_dir).as_posix() for p in paths)

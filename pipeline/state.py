@@ -208,3 +208,56 @@ class PageIndex:
         """Commit and close."""
         self.conn.commit()
         self.conn.close()
+
+
+class CorpusIndex:
+    """Corpus-wide facts of one run (ids, URLs, related links) kept on disk, not in memory.
+
+    Duplicate ids, duplicate URLs and dangling links need every record seen so far; an SQLite
+    file in the staging folder keeps the main process's memory flat however many files there
+    are, and is deleted when the run ends.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / f"corpus.{time.time_ns()}.sqlite"
+        self.conn = sqlite3.connect(self.path)
+        self.conn.execute("PRAGMA journal_mode=OFF")  # scratch data: a crash just drops it
+        self.conn.execute("PRAGMA synchronous=OFF")
+        self.conn.executescript(
+            "CREATE TABLE ids (id INTEGER PRIMARY KEY, path TEXT NOT NULL);"
+            "CREATE TABLE urls (url TEXT PRIMARY KEY, path TEXT NOT NULL);"
+            "CREATE TABLE links (path TEXT, article_id INTEGER, related_id INTEGER);")
+
+    def first_with_id(self, doc_id: int) -> str | None:
+        """Return the path of an earlier record with this id."""
+        row = self.conn.execute("SELECT path FROM ids WHERE id = ?", (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def add(self, record: Record) -> str | None:
+        """Remember an accepted article; return the path of an earlier one with its URL."""
+        data = record.data
+        self.conn.execute("INSERT OR IGNORE INTO ids VALUES (?, ?)", (data["id"], record.path))
+        self.conn.executemany(
+            "INSERT INTO links VALUES (?, ?, ?)",
+            [(record.path, data["id"], link["id"]) for link in data["related"]
+             if link["id"] is not None])
+        if not data.get("url"):
+            return None
+        row = self.conn.execute("SELECT path FROM urls WHERE url = ?", (data["url"],)).fetchone()
+        if row:
+            return str(row[0])
+        self.conn.execute("INSERT INTO urls VALUES (?, ?)", (data["url"], record.path))
+        return None
+
+    def dangling(self) -> list[dict[str, Any]]:
+        """Related links whose target id is not among the accepted records, in input order."""
+        rows = self.conn.execute(
+            "SELECT l.path, l.article_id, l.related_id FROM links l "
+            "LEFT JOIN ids i ON i.id = l.related_id WHERE i.id IS NULL ORDER BY l.rowid")
+        return [{"path": p, "article_id": a, "related_id": r} for p, a, r in rows]
+
+    def close(self) -> None:
+        """Drop the scratch database."""
+        self.conn.close()
+        self.path.unlink(missing_ok=True)

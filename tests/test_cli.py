@@ -38,6 +38,10 @@ def test_migrate_input_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert report["dangling_links"]
     ids = {r.data["id"] for r in read_jsonl(out / "articles.jsonl")}
     assert all(link["related_id"] not in ids for link in report["dangling_links"])
+    # The generator's first document repeats the seed's question, so its URL too.
+    assert [(w["path"], w["field"]) for w in report["warnings"]] == [
+        ("q000000_200000.txt", "url")]
+    assert "000_d55175470d23ebb0.txt" in report["warnings"][0]["message"]
 
 
 def test_output_is_deterministic(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
