@@ -9,7 +9,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from tqdm import tqdm
 
@@ -48,65 +48,85 @@ class Options:
 
 @dataclass(frozen=True, slots=True)
 class Done:
-    """What the per-file work hands back: the outcome as cache text, and whether it is new."""
+    """What the per-file work hands back: the outcome as cache text, whether it is new, and
+    what each writer prepared for it."""
 
     rel: str
     sha256: str | None  # None when the file could not be read
     text: str  # the outcome, encoded as the manifest stores it
     fresh: bool  # False when the manifest already had this outcome
+    prepared: tuple[Any, ...] = ()  # one entry per writer, in order (records only)
 
 
-def process_file(path: Path, rel: str, profile: Profile, max_bytes: int,
+@dataclass(frozen=True)
+class Work:
+    """Everything the per-file work needs; sent once to each pool process."""
+
+    profile: Profile
+    max_bytes: int = DEFAULT_MAX_BYTES
+    writers: tuple[type[Writer], ...] = ()
+    write_options: WriteOptions = WriteOptions()
+
+
+def process_file(path: Path, rel: str, work: Work,
                  lookup: Callable[[str, str], str | None] | None = None) -> Done:
-    """The per-file work: read one file and map its bytes to a Record or a Rejection.
+    """The per-file work: read one file, map its bytes to a Record or a Rejection, and let
+    each writer prepare its bytes for a record.
 
     With `lookup`, an input whose exact bytes were migrated before under the same
-    configuration is not parsed again: its cached outcome is returned.
+    configuration is not parsed again: its cached outcome is used.
     """
     try:
-        data = read_bytes(path, rel, max_bytes)
+        data = read_bytes(path, rel, work.max_bytes)
     except PipelineError as err:
         return Done(rel, None, encode_outcome(Rejection.from_error(err, rel)), True)
     sha256 = hashlib.sha256(data).hexdigest()
-    if lookup is not None:
-        cached = lookup(rel, sha256)
-        if cached is not None:
-            return Done(rel, sha256, cached, False)
-    return Done(rel, sha256, encode_outcome(process_bytes(data, rel, profile, sha256)), True)
+    cached = lookup(rel, sha256) if lookup is not None else None
+    if cached is not None:
+        outcome, text, fresh = decode_outcome(cached), cached, False
+    else:
+        outcome = process_bytes(data, rel, work.profile, sha256)
+        text, fresh = encode_outcome(outcome), True
+    if isinstance(outcome, Rejection) or not work.writers:
+        return Done(rel, sha256, text, fresh)
+    try:
+        prepared = tuple(cls.prepare(outcome, work.profile.shape, work.write_options)
+                         for cls in work.writers)
+    except PipelineError:
+        prepared = ()  # the writer reports it again, in order, when it writes the record
+    return Done(rel, sha256, text, fresh, prepared)
 
 
-_WORKER: dict[str, object] = {}
+_WORKER: dict[str, Any] = {}
 
 
-def _init_worker(profile: Profile, max_bytes: int, db_path: Path | None) -> None:
-    """Give each pool process the profile and a cache reader once, not with every file."""
-    _WORKER["profile"], _WORKER["max_bytes"] = profile, max_bytes
+def _init_worker(work: Work, db_path: Path | None) -> None:
+    """Give each pool process the work description and a cache reader once."""
+    _WORKER["work"] = work
     _WORKER["cache"] = CacheReader(db_path) if db_path is not None else None
 
 
 def _work(item: tuple[str, str]) -> Done:
     """Pool entry point for one file."""
     cache = _WORKER["cache"]
-    return process_file(Path(item[0]), item[1], _WORKER["profile"],  # type: ignore[arg-type]
-                        _WORKER["max_bytes"],  # type: ignore[arg-type]
-                        cache.lookup if isinstance(cache, CacheReader) else None)
+    return process_file(Path(item[0]), item[1], _WORKER["work"],
+                        cache.lookup if cache is not None else None)
 
 
-def outcomes(files: list[tuple[Path, str]], profile: Profile, workers: int, max_bytes: int,
+def outcomes(files: list[tuple[Path, str]], work: Work, workers: int,
              manifest: Manifest | None = None) -> Iterator[Done]:
     """Map the per-file work over the files, in input order, on `workers` processes."""
     if workers <= 1 or len(files) < 2:
         lookup = manifest.lookup if manifest is not None else None
         for path, rel in files:
-            yield process_file(path, rel, profile, max_bytes, lookup)
+            yield process_file(path, rel, work, lookup)
         return
     if manifest is not None:
         manifest.conn.commit()  # let the pool's readers see everything known so far
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     chunk = max(1, min(64, len(files) // (workers * 8) or 1))
     db_path = manifest.path if manifest is not None else None
-    with context.Pool(workers, initializer=_init_worker,
-                      initargs=(profile, max_bytes, db_path)) as pool:
+    with context.Pool(workers, initializer=_init_worker, initargs=(work, db_path)) as pool:
         # imap keeps input order, so output bytes do not depend on scheduling.
         yield from pool.imap(_work, ((str(p), r) for p, r in files), chunksize=chunk)
 
@@ -171,7 +191,8 @@ def migrate(inputs: Iterable[Path], options: Options,
         progress = tqdm(total=len(files), unit="file", file=sys.stderr, leave=False,
                         disable=True if options.quiet else None)
         with progress:
-            for done in outcomes(files, profile, options.workers, options.max_bytes, manifest):
+            work = Work(profile, options.max_bytes, tuple(writer_classes), write_opts)
+            for done in outcomes(files, work, options.workers, manifest):
                 progress.update()
                 outcome = decode_outcome(done.text)
                 if manifest is not None and done.sha256 is not None:
@@ -182,7 +203,7 @@ def migrate(inputs: Iterable[Path], options: Options,
                 if isinstance(outcome, Record) and outcome.shape == ARTICLE:
                     outcome = _check_unique_id(outcome, corpus)
                 if isinstance(outcome, Record):
-                    outcome = _write(outcome, writers)
+                    outcome = _write(outcome, writers, done.prepared)
                 if isinstance(outcome, Rejection):
                     report.rejected.append(outcome)
                     progress.clear()
@@ -229,11 +250,11 @@ def migrate(inputs: Iterable[Path], options: Options,
     return report
 
 
-def _write(record: Record, writers: list[Writer]) -> Outcome:
+def _write(record: Record, writers: list[Writer], prepared: tuple[Any, ...]) -> Outcome:
     """Write one record to every writer; an output error rejects the record."""
-    for writer in writers:
+    for index, writer in enumerate(writers):
         try:
-            writer.write(record)
+            writer.write(record, prepared[index] if prepared else None)
         except PipelineError as err:
             err.path = record.path
             return Rejection(path=record.path, reason=f"cannot write {writer.name}: "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, ClassVar, Iterable, Iterator
+from typing import Any, Callable, ClassVar, Iterable, Iterator
 
 from pipeline.errors import ConfigError
 from pipeline.record import Record
@@ -31,9 +31,18 @@ class Writer(ABC):
         self.shape = shape
         self.options = options
 
+    @classmethod
+    def prepare(cls, record: Record, shape: str, options: WriteOptions) -> Any:
+        """Do the pure part of writing one record (serialising it), or return None.
+
+        Runs in the pool processes beside extract and transform, so the main process, which
+        every record passes through, only appends bytes; `write` receives the result.
+        """
+        return None
+
     @abstractmethod
-    def write(self, record: Record) -> None:
-        """Write one record."""
+    def write(self, record: Record, prepared: Any = None) -> None:
+        """Write one record (`prepared`: what `prepare` returned for it, if it ran)."""
 
     @abstractmethod
     def close(self) -> list[Path]:

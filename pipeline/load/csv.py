@@ -11,6 +11,7 @@ for DuckDB.
 from __future__ import annotations
 
 import csv
+import io
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -210,15 +211,31 @@ class CsvWriter(Writer):
         writer.writerow([c.name for c in columns])
         return writer
 
-    def write(self, record: Record) -> None:
-        """Write one article row and its related rows."""
-        safe = self.options.spreadsheet_safe
+    @classmethod
+    def prepare(cls, record: Record, shape: str, options: WriteOptions) -> tuple[str, str]:
+        """Return the CSV text of the article row and of its related rows."""
+        safe = options.spreadsheet_safe
         data = record.data
-        self.articles.writerow([cell(c.get(data), c.type, safe) for c in self.columns])
-        if self.related is not None:
-            for position, link in enumerate(data["related"], start=1):
-                row = {**link, "article_id": data["id"], "position": position}
-                self.related.writerow([cell(c.get(row), c.type, safe) for c in RELATED_COLUMNS])
+        columns = GENERIC_COLUMNS if shape == GENERIC else article_columns(options.html)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow([cell(c.get(data), c.type, safe) for c in columns])
+        article = buffer.getvalue()
+        if shape != ARTICLE:
+            return article, ""
+        buffer.seek(0)
+        buffer.truncate()
+        for position, link in enumerate(data["related"], start=1):
+            row = {**link, "article_id": data["id"], "position": position}
+            writer.writerow([cell(c.get(row), c.type, safe) for c in RELATED_COLUMNS])
+        return article, buffer.getvalue()
+
+    def write(self, record: Record, prepared: tuple[str, str] | None = None) -> None:
+        """Write one article row and its related rows."""
+        article, related = prepared or self.prepare(record, self.shape, self.options)
+        self.files[0].write(article)
+        if related:
+            self.files[1].write(related)
 
     def close(self) -> list[Path]:
         """Commit the CSV files and write datapackage.json."""

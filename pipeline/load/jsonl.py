@@ -12,7 +12,7 @@ from typing import Iterator
 
 from pipeline.atomic import AtomicFile
 from pipeline.errors import LoadError
-from pipeline.load import Writer, register
+from pipeline.load import WriteOptions, Writer, register
 from pipeline.load.html import FIELD as HTML_FIELD, with_answer_html
 from pipeline.record import ARTICLE, GENERIC, Record
 
@@ -37,17 +37,22 @@ class JsonlWriter(Writer):
     name = "jsonl"
     description = "articles.jsonl: one JSON record per line"
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, out_dir: Path, shape: str, options: WriteOptions) -> None:
+        super().__init__(out_dir, shape, options)
         self.file = AtomicFile(self.out_dir / FILE_NAME)
-        # Only articles have an answer; a generic record's front matter is kept as it is.
-        self.html = self.options.html and self.shape == ARTICLE
 
-    def write(self, record: Record) -> None:
-        """Append one line."""
-        if self.html and record.shape == ARTICLE:
+    @classmethod
+    def prepare(cls, record: Record, shape: str, options: WriteOptions) -> str:
+        """Return the record's line."""
+        # Only articles have an answer; a generic record's front matter is kept as it is.
+        if options.html and shape == ARTICLE and record.shape == ARTICLE:
             record = Record(record.shape, with_answer_html(record.data), record.warnings)
-        self.file.write(dumps(record) + "\n")
+        return dumps(record) + "\n"
+
+    def write(self, record: Record, prepared: str | None = None) -> None:
+        """Append one line."""
+        self.file.write(prepared if prepared is not None
+                        else self.prepare(record, self.shape, self.options))
 
     def close(self) -> list[Path]:
         """Commit the file."""

@@ -278,7 +278,7 @@ class ParquetWriter(Writer):
         self.tables.append(table)
         return table
 
-    def write(self, record: Record) -> None:
+    def write(self, record: Record, prepared: Any = None) -> None:
         """Buffer one article row and its related rows."""
         data = record.data
         if self.related is not None:

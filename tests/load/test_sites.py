@@ -25,6 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pipeline.atomic import safe_relative
 from pipeline.cli import main
 from pipeline.errors import LoadError
 from pipeline.extract import parse_document
@@ -453,12 +454,14 @@ def test_generic_records_pass_through(target: str, records: list[Record]) -> Non
         folder = _write(records, target, Path(tmp), GENERIC)
         content = folder / get_target(target).content_dir
         for record in records:
-            # Kept at its source path under the content folder, front matter and body as is.
-            assert (content / record.path).is_file(), record.path
+            # Kept at its source path (made safe: `NUL` becomes `_NUL`) under the content
+            # folder, front matter and body as is.
+            assert (content / str(safe_relative(record.path))).is_file(), record.path
         after = {r.data["source"]["path"]: r.data for r in read_markdown(folder, target, GENERIC)}
         for record in records:
-            assert after[record.path]["front_matter"] == record.data["front_matter"]
-            assert after[record.path]["body"] == record.data["body"]
+            page = after[str(safe_relative(record.path))]
+            assert page["front_matter"] == record.data["front_matter"]
+            assert page["body"] == record.data["body"]
 
 
 @pytest.mark.parametrize("target", TARGETS)

@@ -22,6 +22,8 @@ class Target(ABC):
     description: ClassVar[str]
     #: Folder inside markdown/<target>/ that holds the pages (a site's content folder).
     content_dir: ClassVar[str] = ""
+    #: True when a page depends on its record alone, so it can be rendered in a pool process.
+    pure: ClassVar[bool] = False
 
     @abstractmethod
     def page_path(self, record: Record) -> str:
@@ -111,17 +113,32 @@ class MarkdownWriter(Writer):
         """Return the final location of a file inside the target folder."""
         return self.folder.joinpath(*safe_relative(rel).parts)
 
-    def write(self, record: Record) -> None:
-        """Render one page and write it, unless the same bytes are already there."""
+    @classmethod
+    def prepare(cls, record: Record, shape: str,
+                options: WriteOptions) -> tuple[str, bytes, str] | None:
+        """Render the page of a pure target: (preferred path, bytes, digest)."""
+        target = get_target(options.target)
+        if not target.pure:
+            return None
+        data = target.render(record).encode("utf-8")
+        return target.page_path(record), data, hashlib.sha256(data).hexdigest()
+
+    def write(self, record: Record,
+              prepared: tuple[str, bytes, str] | None = None) -> None:
+        """Write one page, unless the same bytes are already there."""
         try:
-            rel = self._unique(self.target.page_path(record), record)
+            preferred = prepared[0] if prepared else self.target.page_path(record)
+            rel = self._unique(preferred, record)
         except PipelineError as err:
             err.path = record.path
             raise
-        # The page is always rendered (a target may make a page depend on earlier records,
-        # e.g. the first of two records with one URL keeps it) and compared by content.
-        data = self.target.render(record).encode("utf-8")
-        digest = hashlib.sha256(data).hexdigest()
+        if prepared:
+            _, data, digest = prepared
+        else:
+            # Rendered here, in order: a target may make a page depend on earlier records
+            # (the first of two records with one URL keeps it). Compared by content.
+            data = self.target.render(record).encode("utf-8")
+            digest = hashlib.sha256(data).hexdigest()
         target = self._file(rel)
         size = self.index.unchanged(rel, digest)
         # The size check also catches a page that a power loss left empty or cut short.

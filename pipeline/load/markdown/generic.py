@@ -19,6 +19,7 @@ class GenericTarget(Target):
 
     name = "generic"
     description = "plain Markdown + YAML front matter; reads back to the same records"
+    pure = True
 
     def page_path(self, record: Record) -> str:
         """Articles by slug; generic documents keep their relative input path."""
