@@ -6,6 +6,7 @@ import hashlib
 import multiprocessing
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,10 +114,20 @@ def _work(item: tuple[str, str]) -> Done:
                         cache.lookup if cache is not None else None)
 
 
-def outcomes(files: list[tuple[Path, str]], work: Work, workers: int,
+def _throttled(items: Iterable[tuple[Path, str]], window: threading.Semaphore,
+               stop: threading.Event) -> Iterator[tuple[str, str]]:
+    """Feed the pool no further ahead of the consumer than the window allows."""
+    for path, rel in items:
+        window.acquire()
+        if stop.is_set():
+            return
+        yield str(path), rel
+
+
+def outcomes(files: Iterable[tuple[Path, str]], work: Work, workers: int,
              manifest: Manifest | None = None) -> Iterator[Done]:
     """Map the per-file work over the files, in input order, on `workers` processes."""
-    if workers <= 1 or len(files) < 2:
+    if workers <= 1:
         lookup = manifest.lookup if manifest is not None else None
         for path, rel in files:
             yield process_file(path, rel, work, lookup)
@@ -124,26 +135,58 @@ def outcomes(files: list[tuple[Path, str]], work: Work, workers: int,
     if manifest is not None:
         manifest.conn.commit()  # let the pool's readers see everything known so far
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    chunk = max(1, min(64, len(files) // (workers * 8) or 1))
+    chunk = 32
+    # imap would read the whole input list ahead and queue every result the consumer has not
+    # taken yet (memory growing with the corpus); the window bounds files in flight.
+    size = workers * chunk * 4
+    window, stop = threading.Semaphore(size), threading.Event()
     db_path = manifest.path if manifest is not None else None
     with context.Pool(workers, initializer=_init_worker, initargs=(work, db_path)) as pool:
-        # imap keeps input order, so output bytes do not depend on scheduling.
-        yield from pool.imap(_work, ((str(p), r) for p, r in files), chunksize=chunk)
-
-
-def resolve_inputs(inputs: Iterable[Path]) -> list[tuple[Path, str]]:
-    """List every input file with its relative path; several roots are told apart by name."""
-    roots = list(inputs)
-    files: list[tuple[Path, str]] = []
-    for root in roots:
         try:
-            found = list(discover([root]))
-        except ExtractError as err:
-            raise ConfigError(err.message, path=err.path, fix=err.fix) from err
-        if len(roots) > 1 and root.is_dir():
-            found = [(p, f"{root.name}/{rel}") for p, rel in found]
-        files.extend(found)
-    return files
+            # imap keeps input order, so output bytes do not depend on scheduling.
+            for done in pool.imap(_work, _throttled(files, window, stop), chunksize=chunk):
+                window.release()
+                yield done
+        finally:
+            # The consumer stopped early (--on-error fail, an error): unblock the feeder so
+            # that the pool can shut down.
+            stop.set()
+            for _ in range(size):
+                window.release()
+
+
+class InputSet:
+    """The input files of a run: iterated lazily in a deterministic order, never held whole.
+
+    With several roots, relative paths start with the root folder's name so that they stay
+    distinct. `len()` counts the files with a walk of its own (for the progress bar).
+    """
+
+    def __init__(self, roots: Iterable[Path]) -> None:
+        self.roots = list(roots)
+        for root in self.roots:
+            if not root.exists():
+                raise ConfigError("no such file or folder", path=str(root),
+                                  fix="check the INPUT argument")
+        self._count: int | None = None
+
+    def __iter__(self) -> Iterator[tuple[Path, str]]:
+        """Yield (path, relative path) pairs."""
+        for root in self.roots:
+            prefix = f"{root.name}/" if len(self.roots) > 1 and root.is_dir() else ""
+            for path, rel in discover([root]):
+                yield path, prefix + rel
+
+    def __len__(self) -> int:
+        """Count the files."""
+        if self._count is None:
+            self._count = sum(1 for _ in self)
+        return self._count
+
+
+def resolve_inputs(inputs: Iterable[Path]) -> InputSet:
+    """The input files of a run (see InputSet)."""
+    return InputSet(inputs)
 
 
 def _check_unique_id(record: Record, corpus: CorpusIndex) -> Outcome:

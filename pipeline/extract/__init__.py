@@ -117,9 +117,23 @@ def read_document(path: Path, rel: str, max_bytes: int = DEFAULT_MAX_BYTES) -> R
     return parse_document(read_bytes(path, rel, max_bytes), rel)
 
 
-def discover(inputs: Iterable[Path]) -> Iterator[tuple[Path, str]]:
-    """Yield (path, relative path) for every file under the inputs, in a stable sorted order.
+def _walk(folder: Path, prefix: str) -> Iterator[tuple[Path, str]]:
+    """Yield the files under `folder` depth-first, entries in name order, hidden ones skipped."""
+    with os.scandir(folder) as entries:
+        listed = sorted((e.name, e.is_dir(follow_symlinks=False), e.path) for e in entries
+                        if not e.name.startswith("."))
+    for name, is_dir, path in listed:
+        if is_dir:
+            yield from _walk(Path(path), f"{prefix}{name}/")
+        else:
+            yield Path(path), f"{prefix}{name}"
 
+
+def discover(inputs: Iterable[Path]) -> Iterator[tuple[Path, str]]:
+    """Yield (path, relative path) for every file under the inputs, in a stable order.
+
+    Streaming: one folder listing is held at a time, never the whole tree. Entries are taken
+    in name order, folders depth-first, so the order (and so the output) is deterministic.
     Hidden files and folders (name starting with `.`) are skipped. A file given directly is
     relative to its own folder.
     """
@@ -130,17 +144,7 @@ def discover(inputs: Iterable[Path]) -> Iterator[tuple[Path, str]]:
         if not root.is_dir():
             raise ExtractError("no such file or folder", path=str(root),
                                fix="check the INPUT argument")
-        found: list[tuple[str, Path]] = []
-        for folder, dirs, files in os.walk(root):
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
-            for name in files:
-                if name.startswith("."):
-                    continue
-                full = Path(folder) / name
-                found.append((full.relative_to(root).as_posix(), full))
-        # Sorting the relative paths (not the walk order) makes output order deterministic.
-        for rel, full in sorted(found):
-            yield full, rel
+        yield from _walk(root, "")
 
 
 def extract(files: Iterable[tuple[Path, str]],
