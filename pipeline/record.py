@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any, Mapping, Union
 
 from pipeline.errors import PipelineError
 
@@ -35,7 +35,7 @@ class RawDocument:
     fm_format: str | None  # "yaml" | "toml" | "json" | None
     body: str  # LF line endings
     body_line: int  # 1-based line number where the body starts
-    key_lines: dict[str, int] = field(default_factory=dict)  # top-level key -> 1-based line
+    key_lines: Mapping[str, int] = field(default_factory=dict)  # top-level key -> 1-based line
     encoding: str = "utf-8"
     bom: bool = False
     newline: str = "\n"  # the file's dominant line ending before normalisation

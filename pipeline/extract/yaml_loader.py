@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from typing import Any
+from typing import Any, Iterator, Mapping
 
 import yaml
 
@@ -133,7 +133,7 @@ def load_yaml(text: str, first_line: int) -> tuple[Any, dict[str, int], str]:
         else:
             reason = _typed_differently(value)
             if reason is None:
-                return value, _top_level_key_lines(text, first_line), FAST_PARSER
+                return value, LazyKeyLines(text, first_line), FAST_PARSER
     value, key_lines = load_yaml_pyyaml(text, first_line)
     return value, key_lines, f"pyyaml: {reason}"
 
@@ -191,34 +191,81 @@ FAST_PARSER = "yaml-rs"
 # is still bounded like the PyYAML path bounds it.
 _FAST_ALIAS_LIMITS = (_yaml_rs.AliasLimits(max_total_replayed_events=MAX_EXPANDED_NODES)
                       if _yaml_rs is not None else None)
-_VALUE_START = r"(?:^[ \t]*(?:-[ \t]+)*|:[ \t]+|[\[{,][ \t]*)"
-# Anchors, aliases and tags (bounded and refused by the PyYAML path), merge keys, explicit keys.
-_STRUCTURE = re.compile(_VALUE_START + r"[&*!]|^[ \t]*<<[ \t]*:|^[ \t]*\?[ \t]", re.MULTILINE)
+# One pass over the line starts finds every place a plain scalar can begin (after the
+# indentation, `- ` item marks and a `key: `); only those few spots are looked at in Python.
+# Scanning the whole text for risky characters instead cost more than yaml-rs's own parse,
+# because long one-line answers are full of `*`, digits and dates.
+# (It starts with a literal newline, which the regex engine finds with a fast scan; the text
+# gets one in front.)
+_LINE = re.compile(r"\n[ \t]*((?:-[ \t]+)*)(?:([^\n:#\[{'\"]*?):[ \t]+)?([^\s#])")
 # Numbers YAML 1.1 and 1.2 read differently: leading-zero and 0o octals, binary, exponents
-# without a dot, underscores.
-_NUMBER = re.compile(
-    _VALUE_START + r"[-+]?(?:0[0-9_]+|0o[0-7_]+|0b[01_]+|[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?"
-    r"[0-9]+|[0-9]+_[0-9_.]*)(?=[ \t]*(?:$|[,\]}]|#))", re.MULTILINE)
-# yaml-rs reads a date even when it is quoted or folded, where YAML says it is text.
-_QUOTED_DATE = re.compile(r"""["']\s*\d{4}-\d\d?-\d\d?|[>|][-+0-9]*[ \t]*\n\s+\d{4}-\d\d?-\d\d?""")
-# Strings that PyYAML might resolve to another type if they were written plain: the first
-# characters of its implicit resolvers (bool, null, int, float, timestamp, merge, value).
-_MAYBE_TYPED = re.compile(r"[-+0-9.~=<]|[yYnNtTfFoO][a-zA-Z]{0,4}$|$")
-_TOP_KEY = re.compile(r'^(?:"((?:[^"\\]|\\.)*)"|\'([^\']*)\'|([^\s#\-?:&*!|>\'"%@`{\[][^:#]*?))'
-                      r"[ \t]*:(?:[ \t]|$)", re.MULTILINE)
+# (1.1 needs a dot and a signed exponent), underscores; sexagesimal (1:20) is caught as a
+# string PyYAML would type, after the parse.
+_NUMBER_TOKEN = re.compile(r"[-+]?(?:0[0-9_]+|0[oObB][0-9a-fA-F_]*|[0-9][0-9_]*(?:\.[0-9_]*)?"
+                           r"[eE][-+]?[0-9]+|\.[0-9_]+[eE][-+]?[0-9]+|[0-9]*_[0-9_.]*)")
+_DATE_START = re.compile(r"[0-9]{4}-[0-9][0-9]?-[0-9]")
+_FLOW_ITEM = re.compile(r"[\[{,][ \t]*([^,\[\]{}\s][^,\[\]{}]*)")
+_TOKEN_END = re.compile(r"[ \t]*(?:[,\]}#]|$)")
+_MERGE = re.compile(r"(?:^|\n)[ \t]*<<[ \t]*:")
+
+
+def _risky_scalar(text: str) -> str | None:
+    """Return why a plain-scalar start (`text` is the rest of its line) needs PyYAML."""
+    first = text[0]
+    if first in "&*!?":
+        return "anchor, alias, tag or complex key"
+    if first in "\"'":
+        if _DATE_START.match(text, 1):
+            return "quoted or folded date"  # yaml-rs reads a quoted date as a date
+        return None
+    if first in "[{":
+        for item in _FLOW_ITEM.finditer(text):
+            reason = _risky_scalar(item.group(1).rstrip())
+            if reason:
+                return reason
+        return None
+    if first not in "0123456789+-.":
+        return None
+    end = _TOKEN_END.search(text, 0, 80)  # numbers are short; never scan a long text line
+    token = text[: end.start()] if end else text[:80]
+    if _NUMBER_TOKEN.fullmatch(token):
+        return "number written in a YAML 1.1-only form"
+    return None
 
 
 def _fast_path_refusal(text: str) -> str | None:
     """Return why yaml-rs must not read this text, or None when it may."""
     if _yaml_rs is None:
         return "yaml-rs is not installed"
-    if _STRUCTURE.search(text):
-        return "anchor, alias, tag or complex key"
-    if _NUMBER.search(text):
-        return "number written in a YAML 1.1-only form"
-    if _QUOTED_DATE.search(text):
-        return "quoted or folded date"
+    if "<<" in text and _MERGE.search(text):
+        return "merge key"
+    text = "\n" + text
+    for match in _LINE.finditer(text):
+        dashes, key, first = match.groups()
+        if first not in _SPECIAL_START and (key is None or key[:1] not in _NUMBER_START):
+            continue  # the common case: `key: words`, decided without leaving the loop
+        start = match.start(3)
+        line_end = text.find("\n", start)
+        rest = text[start:] if line_end < 0 else text[start:line_end]
+        if key is not None and _NUMBER_TOKEN.fullmatch(key.strip()):
+            return "number written in a YAML 1.1-only form"
+        if key is None and not dashes and _DATE_START.match(rest):
+            return "quoted or folded date"  # a date opening a continuation line
+        reason = _risky_scalar(rest)
+        if reason:
+            return reason
     return None
+
+
+_SPECIAL_START = frozenset("&*!?\"'[{0123456789+-.")
+_NUMBER_START = frozenset("0123456789+-.")
+
+
+# Strings that PyYAML might resolve to another type if they were written plain: the first
+# characters of its implicit resolvers (bool, null, int, float, timestamp, merge, value).
+_MAYBE_TYPED = re.compile(r"[-+0-9.~=<]|[yYnNtTfFoO][a-zA-Z]{0,4}$|$")
+_TOP_KEY = re.compile(r'^(?:"((?:[^"\\]|\\.)*)"|\'([^\']*)\'|([^\s#\-?:&*!|>\'"%@`{\[][^:#]*?))'
+                      r"[ \t]*:(?:[ \t]|$)")
 
 
 def _typed_differently(value: Any) -> str | None:
@@ -241,6 +288,29 @@ def _typed_differently(value: Any) -> str | None:
         elif isinstance(item, float) and item != item:
             return "NaN"  # NaN != NaN: keep the reference parser's value
     return None
+
+
+class LazyKeyLines(Mapping[str, int]):
+    """Top-level key lines, found only when an error message asks for one."""
+
+    def __init__(self, text: str, first_line: int) -> None:
+        self._args: tuple[str, int] | None = (text, first_line)
+        self._lines: dict[str, int] = {}
+
+    def _found(self) -> dict[str, int]:
+        """Scan once, on first use."""
+        if self._args is not None:
+            self._lines, self._args = _top_level_key_lines(*self._args), None
+        return self._lines
+
+    def __getitem__(self, key: str) -> int:
+        return self._found()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._found())
+
+    def __len__(self) -> int:
+        return len(self._found())
 
 
 def _top_level_key_lines(text: str, first_line: int) -> dict[str, int]:

@@ -28,11 +28,6 @@ _PLAIN_BAD = re.compile(r":(\s|$)|\s#|\s$")
 # and backslashes; YAML also treats NEL, LS and PS as line breaks and wants DEL, C1 controls,
 # BOM and non-characters escaped.
 _YAML_ESCAPE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
-# Literal blocks: printable text, no trailing blanks on a line, no leading blank or newline.
-_BLOCK_BAD = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]|[ \t]\n|"
-                        "[ \t]$")
-
-
 def _quoted(text: str) -> str:
     """Return a double-quoted scalar holding `text` exactly."""
     body = json.dumps(text, ensure_ascii=False)
@@ -95,7 +90,13 @@ def _atom(value: Any) -> str | None:
 
 def _blockable(text: str) -> bool:
     """Return True when a literal block scalar holds `text` unchanged."""
-    return not text.startswith((" ", "\t", "\n")) and not _BLOCK_BAD.search(text)
+    if text.startswith((" ", "\t", "\n")) or text.endswith((" ", "\t")) \
+            or " \n" in text or "\t\n" in text:
+        return False
+    # str.isprintable (one C loop) refuses every control, format and line-separator character
+    # YAML could fold or drop; it also refuses a few harmless ones (no-break space), which
+    # then just get the quoted style.
+    return text.replace("\n", "").replace("\t", "").isprintable()
 
 
 def _block(text: str, indent: str) -> list[str]:
