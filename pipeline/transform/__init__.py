@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 import re
@@ -74,13 +73,19 @@ def _get(mapping: dict[str, Any], dotted: str) -> Any:
 
 
 def _remove(mapping: dict[str, Any], dotted: str) -> None:
-    """Delete a dotted key path, then drop mappings that this left empty."""
+    """Delete a dotted key path, then drop mappings that this left empty.
+
+    Copy-on-write: each nested mapping on the path is replaced by a shallow copy before it is
+    changed, so `mapping` may start as a shallow copy of the front matter (a deep copy of every
+    document cost a third of the transform).
+    """
     parts = dotted.split(".")
     trail: list[tuple[dict[str, Any], str]] = []
     current: Any = mapping
     for part in parts[:-1]:
-        if not isinstance(current, dict) or part not in current:
+        if not isinstance(current, dict) or not isinstance(current.get(part), dict):
             return
+        current[part] = dict(current[part])
         trail.append((current, part))
         current = current[part]
     if isinstance(current, dict) and parts[-1] in current:
@@ -275,7 +280,7 @@ def to_article(raw: RawDocument, profile: Profile) -> Record:
                                 fix="the file must start with a `---` front matter block, "
                                     "or migrate it with --profile generic")
     front_matter = raw.front_matter
-    extra: dict[str, Any] = copy.deepcopy(front_matter)
+    extra: dict[str, Any] = dict(front_matter)  # nested levels are copied on write (_remove)
     values: dict[str, Any] = {}
     for rule in profile.fields:
         value = _get(front_matter, rule.source)
