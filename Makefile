@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 SAMPLES ?= 40
 
-.PHONY: install install-test migrate validate test samples clean
+.PHONY: install install-test migrate validate test samples clean bench
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,3 +38,9 @@ samples: $(VENV)/.installed
 clean:
 	rm -rf $(VENV) output/* .pytest_cache .hypothesis
 	touch output/.gitkeep
+
+## benchmark against the naive script (N documents, default 20000)
+N ?= 20000
+ROUNDS ?= 3
+bench: $(VENV)/.installed-test
+	$(PY) bench/run_bench.py --n $(N) --rounds $(ROUNDS)

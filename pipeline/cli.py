@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
 from pathlib import Path
 
 import click
 
 from pipeline import __version__
+from pipeline.draft_profile import draft, render, update, write_atomic
 from pipeline.errors import ConfigError, PipelineError
 from pipeline.extract import DEFAULT_MAX_BYTES
+from pipeline.inspect import inspect_corpus, render_text
 from pipeline.load import writer_names
 from pipeline.load.markdown import target_names
 from pipeline.run import DEFAULT_FORMATS, Options, migrate
-from pipeline.transform.profile import available
+from pipeline.transform.profile import available, load_profile, parse_profile
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
@@ -111,6 +115,105 @@ def validate(inputs: tuple[Path, ...], profile: str, workers: int, max_bytes: in
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     return report.exit_code
+
+
+def _corpus_options(func: click.decorators.FC) -> click.decorators.FC:
+    """Options shared by inspect and init-profile: inputs, workers, size limit, quiet."""
+    func = click.argument("inputs", nargs=-1, required=True,
+                          type=click.Path(exists=True, path_type=Path))(func)
+    func = click.option("--workers", "-j", type=click.IntRange(min=1),
+                        default=os.cpu_count() or 1, show_default="every core",
+                        help="Processes reading the files.")(func)
+    func = click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
+                        show_default=True, help="Count input files larger than this as "
+                        "unreadable, unread.")(func)
+    func = click.option("-q", "--quiet", is_flag=True, help="No progress bar.")(func)
+    return func
+
+
+@cli.command("inspect")
+@_corpus_options
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the inventory as JSON (sorted keys: the same files give the same "
+                   "bytes).")
+def inspect_cmd(inputs: tuple[Path, ...], workers: int, max_bytes: int, quiet: bool,
+                as_json: bool) -> int:
+    """Report what is in INPUT files, before migrating them.
+
+    Per front-matter key path (`seo.page_keywords`, `hero.actions[].text`): how many files have
+    it, the types seen with counts, a few example values, and traits: JSON-style escapes,
+    comma-separated lists, YAML scalar styles, date shapes with the `*format*` values seen
+    beside them, keys whose type varies between files. Also numbered key families
+    (`related_article1..N`) with their empty slots and duplicate rate, and placeholder bodies.
+    Needs no profile; writes nothing.
+
+    \b
+    Example:
+      python -m pipeline inspect input/
+      python -m pipeline inspect ../shared/corpora/hugo-docs --json > inventory.json
+    """
+    inventory = inspect_corpus(inputs, workers=workers, max_bytes=max_bytes,
+                               quiet=quiet).as_dict()
+    if as_json:
+        click.echo(json.dumps(inventory, indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        click.echo(render_text(inventory), nl=False)
+    return EXIT_OK
+
+
+def _profile_name(inputs: tuple[Path, ...]) -> str:
+    """A profile name from the first input (its folder name, or a file's stem)."""
+    first = inputs[0].resolve()
+    raw = first.name if first.is_dir() else first.stem
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", raw).strip("-.") or "draft"
+
+
+@cli.command("init-profile")
+@_corpus_options
+@click.option("--update", "update_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Profile file to update in place: every key and comment in it stays, "
+                   "missing keys and fields are added with their reasons, new date formats "
+                   "join dates.formats.")
+@click.option("--name", help="Profile name (default: the first input folder's name).")
+def init_profile_cmd(inputs: tuple[Path, ...], workers: int, max_bytes: int, quiet: bool,
+                     update_path: Path | None, name: str | None) -> int:
+    """Draft a source profile for INPUT files (YAML on stdout), every choice commented.
+
+    Which legacy key feeds each canonical field, which fields are JSON-escaped, which numbered
+    key family becomes the related list, which date formats to accept, where the slug comes
+    from, which bodies are placeholders: each with the counts that decided it. The draft is a
+    profile `migrate --profile FILE` accepts as it is. With --update FILE the profile you
+    edited is rewritten in place (atomically), keeping your edits and comments and adding what
+    the files show that it lacks; the change is listed on stderr.
+
+    \b
+    Example:
+      python -m pipeline init-profile input/ > my-profile.yaml
+      python -m pipeline migrate input/ --profile my-profile.yaml --out output/
+      python -m pipeline init-profile input/ new-batch/ --update my-profile.yaml
+    """
+    if name is not None and not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+        raise click.BadParameter("use letters, digits, '_', '.' and '-' only",
+                                 param_hint="--name")
+    if update_path is not None and not update_path.is_file():
+        raise ConfigError(f"profile file not found: {update_path}",
+                          fix="draft one first: init-profile INPUT > FILE")
+    inventory = inspect_corpus(inputs, workers=workers, max_bytes=max_bytes,
+                               quiet=quiet).as_dict()
+    doc = draft(inventory, name or _profile_name(inputs),
+                origin=", ".join(str(p) for p in inputs))
+    if update_path is None:
+        text = render(doc)
+        parse_profile(text, "<draft>")  # a draft migrate would refuse is a bug: fail loudly
+        click.echo(text, nl=False)
+        return EXIT_OK
+    text, added = update(update_path.read_text(encoding="utf-8"), doc, str(update_path))
+    write_atomic(update_path, text)
+    load_profile.cache_clear()  # profiles are cached by path; this one has just changed
+    if not quiet:
+        click.echo(f"updated {update_path}: "
+                   + (f"added {', '.join(added)}" if added else "nothing new to add"), err=True)
+    return EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:

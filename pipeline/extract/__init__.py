@@ -99,15 +99,25 @@ def _type_name(value: object) -> str:
 def read_bytes(path: Path, rel: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """Read one file, refusing it before reading if it is larger than `max_bytes`."""
     try:
-        size = os.stat(path).st_size
-        if size > max_bytes:
-            raise FileTooLargeError(f"file is {size} bytes, over the limit of {max_bytes}",
-                                    path=rel, fix="raise --max-bytes if the file is genuine")
-        with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            size = os.fstat(fd).st_size
+            if size > max_bytes:
+                raise FileTooLargeError(f"file is {size} bytes, over the limit of {max_bytes}",
+                                        path=rel, fix="raise --max-bytes if the file is genuine")
+            # Ask for the size the file has (plus one byte, to notice growth): asking for
+            # max_bytes would allocate and free a 10 MiB buffer per file.
+            data = os.read(fd, size + 1)
+            while len(data) <= size:  # a short read: keep going until EOF
+                more = os.read(fd, size + 1 - len(data))
+                if not more:
+                    break
+                data += more
+        finally:
+            os.close(fd)
     except OSError as err:
         raise ExtractError(f"cannot read file: {err.strerror}", path=rel) from err
-    if len(data) > max_bytes:  # the file grew after stat
+    if len(data) > max_bytes:  # the file grew after fstat
         raise FileTooLargeError(f"file is over the limit of {max_bytes} bytes", path=rel)
     return data
 

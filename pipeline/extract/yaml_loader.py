@@ -224,7 +224,7 @@ def _risky_scalar(text: str) -> str | None:
             if reason:
                 return reason
         return None
-    if first not in "0123456789+-.":
+    if first not in _NUMBER_START:
         return None
     end = _TOKEN_END.search(text, 0, 80)  # numbers are short; never scan a long text line
     token = text[: end.start()] if end else text[:80]
@@ -257,8 +257,9 @@ def _fast_path_refusal(text: str) -> str | None:
     return None
 
 
-_SPECIAL_START = frozenset("&*!?\"'[{0123456789+-.")
-_NUMBER_START = frozenset("0123456789+-.")
+# (`_` too: yaml-rs reads `_0` as the number 0, PyYAML as text.)
+_SPECIAL_START = frozenset("&*!?\"'[{0123456789+-._")
+_NUMBER_START = frozenset("0123456789+-._")
 
 
 # Strings that PyYAML might resolve to another type if they were written plain: the first

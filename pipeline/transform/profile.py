@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -98,21 +99,65 @@ def _line_of(text: str, path: list[Any]) -> int | None:
     return line
 
 
+def _key_path_at(text: str, line: int) -> str | None:
+    """The dotted key path of a line of block YAML, found by its indentation (for an error in
+    a file that does not parse, where no parser can say it)."""
+    lines = text.splitlines()
+    if not 0 < line <= len(lines):
+        return None
+    key_line = re.compile(r"^(\s*)(?:- )?([^\s#:'\"{}\[\]][^:#]*?|'[^']*'|\"[^\"]*\"):(?:\s|$)")
+    found = key_line.match(lines[line - 1].replace("\t", " "))
+    if not found:
+        return None
+    path, indent = [found.group(2).strip("'\"")], len(found.group(1))
+    for above in reversed(lines[:line - 1]):
+        parent = key_line.match(above.replace("\t", " "))
+        if parent and len(parent.group(1)) < indent:
+            if above.split(":", 1)[1].split("#", 1)[0].strip():
+                break  # a key with a value on its line holds no nested keys
+            path.insert(0, parent.group(2).strip("'\""))
+            indent = len(parent.group(1))
+            if indent == 0:
+                break
+    return ".".join(path)
+
+
+def _offending_key(error: jsonschema.ValidationError) -> list[Any]:
+    """The key a mapping-level error is about, so the error names that key and its line.
+
+    An unknown field name (`propertyNames`) or an unexpected key (`additionalProperties`) is
+    reported by jsonschema at the mapping that holds it; the key itself is more use to a user.
+    """
+    if "propertyNames" in error.absolute_schema_path and isinstance(error.instance, str):
+        return [error.instance]
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = set(error.schema.get("properties", {})) if isinstance(error.schema, dict) \
+            else set()
+        extra = sorted((k for k in error.instance if k not in allowed), key=str)
+        return extra[:1]
+    return []
+
+
 def parse_profile(text: str, origin: str) -> Profile:
     """Parse and validate a profile's YAML text; errors name the key and line."""
     try:
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as err:
-        line = err.problem_mark.line + 1 if err.problem_mark else None
-        raise ConfigError(f"profile is not valid YAML: {err.problem}", path=origin,
-                          line=line) from err
+        # An unclosed `{`, `[` or quote is reported where the parser gave up, often the next
+        # key's line; the line that opened it is where the mistake is.
+        mark = err.context_mark if err.context_mark is not None and err.context and any(
+            word in err.context for word in ("flow", "quoted")) else err.problem_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = f"{err.context}: {err.problem}" if err.context else err.problem
+        raise ConfigError(f"profile is not valid YAML: {problem}", path=origin, line=line,
+                          field=_key_path_at(text, line) if line else None) from err
     except yaml.YAMLError as err:
         raise ConfigError(f"profile is not valid YAML: {err}", path=origin) from err
     if not isinstance(data, dict):
         raise ConfigError("profile must be a mapping", path=origin, line=1)
     error = jsonschema.exceptions.best_match(_profile_validator().iter_errors(data))
     if error is not None:
-        where = list(error.absolute_path)
+        where = list(error.absolute_path) + _offending_key(error)
         raise ConfigError(error.message, path=origin, line=_line_of(text, where),
                           field=".".join(str(p) for p in where) or None,
                           fix="see schemas/profile.schema.json")
@@ -121,7 +166,9 @@ def parse_profile(text: str, origin: str) -> Profile:
     try:
         timezone = _timezone(dates.get("timezone", "+00:00"))
     except ValueError as err:
-        raise ConfigError(str(err), path=origin, field="dates.timezone") from err
+        raise ConfigError(f"not a UTC offset: {dates.get('timezone')!r}", path=origin,
+                          line=_line_of(text, ["dates", "timezone"]), field="dates.timezone",
+                          fix="use +HH:MM between -23:59 and +23:59, Z or UTC") from err
     return Profile(
         name=data["name"], shape=data["shape"], description=data.get("description", ""),
         fields=_rules(data.get("fields") or {}),

@@ -102,13 +102,14 @@ _scalars = st.sampled_from([
     "yes", "No", "on", "OFF", "y", "n", "~", "null", "Null", "true", "False", "2025-01-29",
     "2025-02-30", "2025-01-29 10:00:00", "2025-01-29t10:00:00z", "2025-01-29T10:00:00.5+02:00",
     "2019-07-02 11:21:02 -0400", "1:20", "-1:20:30.5", "0o17", "017", "0x1F", "0b101", "1_000",
-    "1e3", "1.5e3", "-.inf", ".NaN", ".5", "12.", "+12", "-0", "=", "<<", "'quoted'",
+    "1e3", "1.5e3", "-.inf", ".NaN", ".5", "12.", "+12", "-0", "=", "<<", "'quoted'", "_0",
+    "_1_000", "0E0",
     '"dq \\u00e9"', "plain text", "a: b", "[1, yes, 017]", "{k: on}", "&a x", "*a", "!!str 5",
     "!!binary aGk=", "|\n  block\n", ">-\n  folded\n  text\n", "- x", "'2025-01-29'"])
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["a", "b", "yes", "1", "2025-01-29", "k k"]),
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "yes", "1", "2025-01-29", "k k", "_0", "0E0"]),
                           _scalars), min_size=1, max_size=5, unique_by=lambda t: t[0]))
 def test_fast_path_on_tricky_scalars(pairs: list[tuple[str, str]]) -> None:
     lines = []
