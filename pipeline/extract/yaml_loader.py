@@ -205,7 +205,7 @@ _NUMBER_TOKEN = re.compile(r"[-+]?(?:0[0-9_]+|0[oObB][0-9a-fA-F_]*|[0-9][0-9_]*(
                            r"[eE][-+]?[0-9]+|\.[0-9_]+[eE][-+]?[0-9]+|[0-9]*_[0-9_.]*)")
 _DATE_START = re.compile(r"[0-9]{4}-[0-9][0-9]?-[0-9]")
 _FLOW_ITEM = re.compile(r"[\[{,][ \t]*([^,\[\]{}\s][^,\[\]{}]*)")
-_TOKEN_END = re.compile(r"[ \t]*(?:[,\]}#]|$)")
+_TOKEN_END = re.compile(r"[ \t]*(?:[,\]}#]|:(?:[ \t]|$)|$)")  # (a key's token ends at `: `)
 _MERGE = re.compile(r"(?:^|\n)[ \t]*<<[ \t]*:")
 
 
