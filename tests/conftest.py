@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.record import Record, Rejection
+from pipeline.transform import process_bytes
 from pipeline.transform.profile import Profile, load_profile
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,3 +32,14 @@ def generic_profile() -> Profile:
 def input_files() -> list[Path]:
     """Every sample legacy file in input/."""
     return sorted(p for p in INPUT_DIR.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def sample_records() -> list[Record]:
+    """Every input/ file as its record (through the default profile)."""
+    profile = load_profile("default")
+    records = []
+    for path in input_files():
+        outcome = process_bytes(path.read_bytes(), path.name, profile)
+        assert not isinstance(outcome, Rejection), outcome
+        records.append(outcome)
+    return records

@@ -24,7 +24,7 @@ from pipeline.load.sql import DUCKDB_TYPES, duckdb_statements, duckdb_types, loa
 from pipeline.record import ARTICLE, GENERIC, Record, Rejection
 from pipeline.transform import process_bytes
 from pipeline.transform.profile import load_profile
-from tests.conftest import input_files
+from tests.conftest import input_files, sample_records
 from tests.strategies import article_records, generic_records
 
 frictionless = pytest.importorskip("frictionless")
@@ -54,15 +54,6 @@ EXPECTED_DUCKDB = {
 }
 
 
-def sample_records() -> list[Record]:
-    """Every input/ file as its record."""
-    profile = load_profile("default")
-    records = []
-    for path in input_files():
-        outcome = process_bytes(path.read_bytes(), path.name, profile)
-        assert not isinstance(outcome, Rejection), outcome
-        records.append(outcome)
-    return records
 
 
 def write(records: list[Record], out: Path, shape: str = ARTICLE, formats: tuple[str, ...] =

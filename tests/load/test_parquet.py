@@ -20,7 +20,7 @@ from pipeline.load.parquet import (ARTICLES_PARQUET, RELATED_PARQUET, ParquetWri
 from pipeline.record import ARTICLE, GENERIC, Record, Rejection
 from pipeline.transform import process_bytes, validate
 from pipeline.transform.profile import load_profile
-from tests.conftest import input_files
+from tests.conftest import input_files, sample_records
 from tests.strategies import article_records, generic_records
 
 PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -45,15 +45,6 @@ RELATED_SCHEMA = [
 ]
 
 
-def sample_records() -> list[Record]:
-    """Every input/ file as its record."""
-    profile = load_profile("default")
-    records = []
-    for path in input_files():
-        outcome = process_bytes(path.read_bytes(), path.name, profile)
-        assert not isinstance(outcome, Rejection), outcome
-        records.append(outcome)
-    return records
 
 
 def write(records: list[Record], out: Path, shape: str = ARTICLE, **options: Any) -> list[Path]:

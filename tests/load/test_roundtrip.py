@@ -16,7 +16,7 @@ from pipeline.load.markdown import read_markdown
 from pipeline.record import ARTICLE, GENERIC, Record, Rejection
 from pipeline.transform import process_bytes, validate
 from pipeline.transform.profile import load_profile
-from tests.conftest import input_files
+from tests.conftest import input_files, sample_records
 from tests.strategies import article_records, generic_records
 
 
@@ -52,14 +52,6 @@ def same(before: list[Record], after: list[Record], fmt: str, shape: str) -> Non
         assert list(record.data) == list(before[0].data)
 
 
-def sample_records() -> list[Record]:
-    profile = load_profile("default")
-    records = []
-    for path in input_files():
-        outcome = process_bytes(path.read_bytes(), path.name, profile)
-        assert not isinstance(outcome, Rejection), outcome
-        records.append(outcome)
-    return records
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "markdown"])

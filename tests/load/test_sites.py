@@ -36,7 +36,7 @@ from pipeline.load.markdown.jekyll import protect_liquid, unprotect_liquid
 from pipeline.record import ARTICLE, GENERIC, RawDocument, Record, Rejection
 from pipeline.transform import process_bytes, validate
 from pipeline.transform.profile import load_profile
-from tests.conftest import INPUT_DIR, input_files
+from tests.conftest import INPUT_DIR, input_files, sample_records
 from tests.strategies import article_records, generic_records
 
 TARGETS = ("hugo", "jekyll", "astro")
@@ -378,14 +378,6 @@ def test_astro_pages_follow_the_collection_rules(tmp_path: Path, extra_inputs: P
 # ------------------------------------------------------------------------------------------
 
 
-def _sample_records() -> list[Record]:
-    profile = load_profile("default")
-    records = []
-    for path in input_files():
-        outcome = process_bytes(path.read_bytes(), path.name, profile)
-        assert not isinstance(outcome, Rejection), outcome
-        records.append(outcome)
-    return records
 
 
 def _write(records: list[Record], target: str, out: Path, shape: str = ARTICLE) -> Path:
@@ -414,7 +406,7 @@ def _unique_paths(records: list[Record]) -> list[Record]:
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_every_input_file_round_trips(target: str, tmp_path: Path) -> None:
-    records = _sample_records()
+    records = sample_records()
     _same_articles(records, _write(records, target, tmp_path), target)
 
 
@@ -507,7 +499,7 @@ def test_strings_that_look_typed_are_quoted(value: str) -> None:
 
 
 def test_duplicate_legacy_urls_first_one_wins() -> None:
-    records = _sample_records()
+    records = sample_records()
     first, second = records[0], records[1]
     assert first.data["url"] == second.data["url"]
     for name in ("hugo", "jekyll"):
@@ -521,7 +513,7 @@ def test_duplicate_legacy_urls_first_one_wins() -> None:
 
 
 def test_rendering_is_deterministic_lf_only(tmp_path: Path) -> None:
-    records = _sample_records()
+    records = sample_records()
     for target in TARGETS:
         one = _write(records, target, tmp_path / "one")
         two = _write(records, target, tmp_path / "two")
@@ -552,7 +544,7 @@ def test_read_refuses_a_malformed_page(target: str) -> None:
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_unknown_shape_is_a_load_error(target: str) -> None:
-    record = _sample_records()[0]
+    record = sample_records()[0]
     with pytest.raises(LoadError) as err:
         get_target(target).render(Record("mystery", record.data))
     assert err.value.field == "shape"
