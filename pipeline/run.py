@@ -133,7 +133,7 @@ def outcomes(files: Iterable[tuple[Path, str]], work: Work, workers: int,
             yield process_file(path, rel, work, lookup)
         return
     if manifest is not None:
-        manifest.conn.commit()  # let the pool's readers see everything known so far
+        manifest.commit()  # let the pool's readers see everything known so far
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     chunk = 32
     # imap would read the whole input list ahead and queue every result the consumer has not
@@ -191,7 +191,7 @@ def resolve_inputs(inputs: Iterable[Path]) -> InputSet:
 
 def _check_unique_id(record: Record, corpus: CorpusIndex) -> Outcome:
     """Reject a record whose id an earlier file already has (the first file keeps it)."""
-    first = corpus.first_with_id(record.data["id"])
+    first = corpus.claim_id(record)
     if first is None:
         return record
     return Rejection(path=record.path, field="id", kind="duplicate-id",

@@ -109,6 +109,7 @@ class Manifest:
         self.conn = _connect(self.path)
         self.run = f"{time.time_ns()}"
         self._last_commit = time.monotonic()
+        self._pending: list[tuple[str, str, str]] = []
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'config'").fetchone()
         if row is None or row[0] != key:
             # Another profile, option or code version: no cached outcome can be trusted.
@@ -123,21 +124,35 @@ class Manifest:
         return row[0] if row else None
 
     def store(self, path: str, sha256: str, outcome: str) -> None:
-        """Remember the outcome of one input."""
-        self.conn.execute("INSERT OR REPLACE INTO outcomes VALUES (?, ?, ?)",
-                          (path, sha256, outcome))
+        """Remember the outcome of one input (written in batches)."""
+        self._pending.append((path, sha256, outcome))
+        if len(self._pending) >= 256:
+            self._flush()
         self.maybe_commit()
+
+    def _flush(self) -> None:
+        """Insert the buffered outcomes."""
+        if self._pending:
+            self.conn.executemany("INSERT OR REPLACE INTO outcomes VALUES (?, ?, ?)",
+                                  self._pending)
+            self._pending.clear()
 
     def maybe_commit(self) -> None:
         """Commit if some time has passed, so that a killed run keeps most of its work."""
         now = time.monotonic()
         if now - self._last_commit >= _COMMIT_EVERY:
+            self._flush()
             self.conn.commit()
             self._last_commit = now
 
+    def commit(self) -> None:
+        """Write everything buffered and commit (pool readers see only committed rows)."""
+        self._flush()
+        self.conn.commit()
+
     def close(self) -> None:
         """Commit and close."""
-        self.conn.commit()
+        self.commit()
         self.conn.close()
 
 
@@ -173,15 +188,21 @@ class PageIndex:
 
     def claim(self, rel: str) -> bool:
         """Return False if another page of this run already took this name (any case)."""
-        row = self.conn.execute("SELECT run FROM pages WHERE target = ? AND name = ?",
-                                (self.target, rel.lower())).fetchone()
+        row = self.conn.execute(
+            "SELECT run, rel, digest, size FROM pages WHERE target = ? AND name = ?",
+            (self.target, rel.lower())).fetchone()
+        self._claimed = (rel, row)  # what `unchanged` needs, without a second query
         return row is None or row[0] != self.run
 
     def unchanged(self, rel: str, digest: str) -> int | None:
         """Return the page's size in bytes when it was written from the same content before."""
-        row = self.conn.execute(
-            "SELECT rel, digest, size FROM pages WHERE target = ? AND name = ?",
-            (self.target, rel.lower())).fetchone()
+        if getattr(self, "_claimed", (None,))[0] == rel:
+            row = self._claimed[1]
+            row = row[1:] if row is not None else None
+        else:
+            row = self.conn.execute(
+                "SELECT rel, digest, size FROM pages WHERE target = ? AND name = ?",
+                (self.target, rel.lower())).fetchone()
         return row[2] if row is not None and row[0] == rel and row[1] == digest else None
 
     def mark(self, rel: str, digest: str, size: int) -> None:
@@ -229,26 +250,32 @@ class CorpusIndex:
             "CREATE TABLE urls (url TEXT PRIMARY KEY, path TEXT NOT NULL);"
             "CREATE TABLE links (path TEXT, article_id INTEGER, related_id INTEGER);")
 
-    def first_with_id(self, doc_id: int) -> str | None:
-        """Return the path of an earlier record with this id."""
-        row = self.conn.execute("SELECT path FROM ids WHERE id = ?", (doc_id,)).fetchone()
-        return row[0] if row else None
+    def claim_id(self, record: Record) -> str | None:
+        """Take the record's id; return the path of an earlier record that has it already."""
+        cursor = self.conn.execute("INSERT OR IGNORE INTO ids VALUES (?, ?)",
+                                   (record.data["id"], record.path))
+        if cursor.rowcount == 1:
+            return None
+        row = self.conn.execute("SELECT path FROM ids WHERE id = ?",
+                                (record.data["id"],)).fetchone()
+        return str(row[0])
 
     def add(self, record: Record) -> str | None:
-        """Remember an accepted article; return the path of an earlier one with its URL."""
+        """Remember an accepted article's links and URL; return the path of an earlier
+        record with the same URL."""
         data = record.data
-        self.conn.execute("INSERT OR IGNORE INTO ids VALUES (?, ?)", (data["id"], record.path))
-        self.conn.executemany(
-            "INSERT INTO links VALUES (?, ?, ?)",
-            [(record.path, data["id"], link["id"]) for link in data["related"]
-             if link["id"] is not None])
+        links = [(record.path, data["id"], link["id"]) for link in data["related"]
+                 if link["id"] is not None]
+        if links:
+            self.conn.executemany("INSERT INTO links VALUES (?, ?, ?)", links)
         if not data.get("url"):
             return None
+        cursor = self.conn.execute("INSERT OR IGNORE INTO urls VALUES (?, ?)",
+                                   (data["url"], record.path))
+        if cursor.rowcount == 1:
+            return None
         row = self.conn.execute("SELECT path FROM urls WHERE url = ?", (data["url"],)).fetchone()
-        if row:
-            return str(row[0])
-        self.conn.execute("INSERT INTO urls VALUES (?, ?)", (data["url"], record.path))
-        return None
+        return str(row[0])
 
     def dangling(self) -> list[dict[str, Any]]:
         """Related links whose target id is not among the accepted records, in input order."""
