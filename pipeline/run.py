@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from tqdm import tqdm
 
-from pipeline.errors import ConfigError, ExtractError, PipelineError
+from pipeline.errors import ConfigError, PipelineError
 from pipeline.extract import DEFAULT_MAX_BYTES, discover, read_bytes
 from pipeline.load import WriteOptions, Writer, get_writer
 from pipeline.load.markdown import get_target

@@ -8,7 +8,6 @@ record with the key order kept. The shares per corpus are printed (run with -s t
 from __future__ import annotations
 
 import json
-import warnings
 from collections import Counter
 from pathlib import Path
 

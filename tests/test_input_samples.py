@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.samples import generate
-from tests.conftest import INPUT_DIR, SEED, SHARED, input_files
+from tests.conftest import SEED, SHARED, input_files
 
 import pytest
 

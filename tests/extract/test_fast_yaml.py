@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import math
 from collections import Counter
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest

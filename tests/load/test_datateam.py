@@ -21,7 +21,7 @@ from pipeline.load import WriteOptions, get_writer
 from pipeline.load.csv import read_csv, read_datapackage, read_pandas
 from pipeline.load.jsonl import read_jsonl
 from pipeline.load.sql import DUCKDB_TYPES, duckdb_statements, duckdb_types, load_duckdb
-from pipeline.record import ARTICLE, GENERIC, Record, Rejection
+from pipeline.record import ARTICLE, GENERIC, Record
 from pipeline.transform import process_bytes
 from pipeline.transform.profile import load_profile
 from tests.conftest import input_files, sample_records

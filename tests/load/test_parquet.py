@@ -17,7 +17,7 @@ from pipeline.errors import LoadError
 from pipeline.load import WriteOptions, get_writer, writer_names
 from pipeline.load.parquet import (ARTICLES_PARQUET, RELATED_PARQUET, ParquetWriter,
                                    read_parquet)
-from pipeline.record import ARTICLE, GENERIC, Record, Rejection
+from pipeline.record import ARTICLE, GENERIC, Record
 from pipeline.transform import process_bytes, validate
 from pipeline.transform.profile import load_profile
 from tests.conftest import input_files, sample_records

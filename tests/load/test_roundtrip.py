@@ -13,10 +13,9 @@ from pipeline.load import WriteOptions, get_writer
 from pipeline.load.csv import read_csv
 from pipeline.load.jsonl import read_jsonl
 from pipeline.load.markdown import read_markdown
-from pipeline.record import ARTICLE, GENERIC, Record, Rejection
-from pipeline.transform import process_bytes, validate
-from pipeline.transform.profile import load_profile
-from tests.conftest import input_files, sample_records
+from pipeline.record import ARTICLE, GENERIC, Record
+from pipeline.transform import validate
+from tests.conftest import sample_records
 from tests.strategies import article_records, generic_records
 
 

@@ -33,9 +33,8 @@ from pipeline.load import WriteOptions, get_writer
 from pipeline.load.markdown import get_target, read_markdown
 from pipeline.load.markdown.common import ARTICLE_KEYS, dump_front_matter
 from pipeline.load.markdown.jekyll import protect_liquid, unprotect_liquid
-from pipeline.record import ARTICLE, GENERIC, RawDocument, Record, Rejection
-from pipeline.transform import process_bytes, validate
-from pipeline.transform.profile import load_profile
+from pipeline.record import ARTICLE, GENERIC, RawDocument, Record
+from pipeline.transform import validate
 from tests.conftest import INPUT_DIR, input_files, sample_records
 from tests.strategies import article_records, generic_records
 
