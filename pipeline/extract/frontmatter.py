@@ -10,7 +10,7 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from pipeline.errors import DuplicateKeyError, FrontMatterError
 from pipeline.extract.yaml_loader import load_yaml
@@ -33,7 +33,7 @@ class Handler:
     name: str
     opener: re.Pattern[str]
     closer: re.Pattern[str] | None  # None: the parser finds the end itself (JSON)
-    parse: Callable[[str, int], tuple[Any, dict[str, int], str]]
+    parse: Callable[[str, int], tuple[Any, Mapping[str, int], str]]
     closer_text: str = ""  # the closing line, for messages
 
 
@@ -79,7 +79,7 @@ def _parse_json(text: str, first_line: int) -> tuple[Any, dict[str, int], str]:
     except DuplicateKeyError as err:
         err.line = first_line
         raise
-    key_lines = {}
+    key_lines: dict[str, int] = {}
     for offset, raw in enumerate(text.split("\n")):
         match = re.match(r'\s*"((?:[^"\\]|\\.)*)"\s*:', raw)
         if match:

@@ -117,7 +117,7 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def load_yaml(text: str, first_line: int) -> tuple[Any, dict[str, int], str]:
+def load_yaml(text: str, first_line: int) -> tuple[Any, Mapping[str, int], str]:
     """Parse one YAML document; return its value, the file line of each top-level key, and
     which parser read it (`yaml-rs`, or `pyyaml: <why the fast path was not taken>`).
 
@@ -184,7 +184,7 @@ def load_yaml_pyyaml(text: str, first_line: int) -> tuple[Any, dict[str, int]]:
 try:
     import yaml_rs as _yaml_rs
 except ImportError:  # pragma: no cover - a platform without the wheel: PyYAML only
-    _yaml_rs = None
+    _yaml_rs = None  # type: ignore[assignment]
 
 FAST_PARSER = "yaml-rs"
 # Defence in depth: aliases never reach yaml-rs (see _STRUCTURE), but if one slipped through it
