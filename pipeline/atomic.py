@@ -89,6 +89,20 @@ def write_atomic(path: Path, data: bytes, tmp_dir: Path | None = None,
     return path
 
 
+def stage(tmp_dir: Path, name: str, data: bytes) -> Path:
+    """Write bytes to a new file in the staging folder (renamed into place later)."""
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    temp = tmp_dir / f"{name[-80:]}.{os.getpid()}.{next(_counter)}"
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+    return temp
+
+
 def safe_relative(rel: str) -> PurePosixPath:
     """Return `rel` as a relative path that cannot leave its folder, or raise LoadError.
 

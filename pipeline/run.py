@@ -218,7 +218,8 @@ def migrate(inputs: Iterable[Path], options: Options,
     files = resolve_inputs(inputs)
     report = Report(inputs=len(files))
     write_opts = WriteOptions(target=options.target, spreadsheet_safe=options.spreadsheet_safe,
-                              html=options.html)
+                              html=options.html,
+                              out_dir=None if dry_run else str(options.out_dir))
     writers: list[Writer] = []
     manifest: Manifest | None = None
     corpus: CorpusIndex | None = None

@@ -175,6 +175,26 @@ class CacheReader:
         return row[0] if row else None
 
 
+class PageReader:
+    """Read-only look-ups in a target's page index, for pool processes."""
+
+    def __init__(self, out_dir: Path, target: str) -> None:
+        path = state_dir(out_dir) / f"pages-v{LAYOUT}-{target}.sqlite"
+        self.target = target
+        self.conn = _connect(path, readonly=True) if path.exists() else None
+
+    def digest(self, rel: str) -> str | None:
+        """The digest recorded for a page name, if any."""
+        if self.conn is None:
+            return None
+        try:
+            row = self.conn.execute("SELECT digest FROM pages WHERE target = ? AND name = ?",
+                                    (self.target, rel.lower())).fetchone()
+        except sqlite3.Error:
+            return None  # only costs a staged file the main process then drops
+        return row[0] if row else None
+
+
 class PageIndex:
     """Which pages a Markdown target holds, so unchanged pages are not rewritten."""
 

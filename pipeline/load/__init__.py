@@ -18,6 +18,7 @@ class WriteOptions:
     target: str = "generic"  # markdown target
     spreadsheet_safe: bool = False  # csv: neutralise formulas for spreadsheet users
     html: bool = False  # jsonl/csv/parquet: articles get `answer_html` (rendered) after `answer`
+    out_dir: str | None = None  # set by a run: lets `prepare` stage files in its staging area
 
 
 class Writer(ABC):

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar, Iterator
 
-from pipeline.atomic import safe_relative, write_atomic
+from pipeline.atomic import safe_relative, stage, write_atomic
 from pipeline.errors import ConfigError, LoadError, PipelineError
 from pipeline.extract import parse_document
 from pipeline.load import WriteOptions, Writer, register
 from pipeline.record import ARTICLE, GENERIC, RawDocument, Record
-from pipeline.state import PageIndex, staging_dir
+from pipeline.state import PageIndex, PageReader, staging_dir
 
 
 class Target(ABC):
@@ -114,40 +117,60 @@ class MarkdownWriter(Writer):
         return self.folder.joinpath(*safe_relative(rel).parts)
 
     @classmethod
-    def prepare(cls, record: Record, shape: str,
-                options: WriteOptions) -> tuple[str, bytes, str] | None:
-        """Render the page of a pure target: (preferred path, bytes, digest)."""
-        target = get_target(options.target)
-        if not target.pure:
+    def prepare(cls, record: Record, shape: str, options: WriteOptions) -> Prepared | None:
+        """Render the page of a pure target in a pool process, and stage its file there.
+
+        Creating a file is the most expensive step of writing a page (the file system's
+        inode allocation), so it happens in the pool, in parallel; the main process only
+        renames. A page the index already holds with the same bytes is not staged.
+        """
+        target = _pure_target(options.target)
+        if target is None:
             return None
         data = target.render(record).encode("utf-8")
-        return target.page_path(record), data, hashlib.sha256(data).hexdigest()
+        digest = hashlib.sha256(data).hexdigest()
+        preferred = target.page_path(record)
+        staged = None
+        if options.out_dir is not None:
+            out_dir = Path(options.out_dir)
+            prefix = f"{target.content_dir}/" if target.content_dir else ""
+            if _known_digest(out_dir, target.name, prefix + preferred) != digest:
+                staged = str(stage(staging_dir(out_dir), Path(preferred).name, data))
+        return Prepared(preferred, data if staged is None else None, staged, digest, len(data))
 
-    def write(self, record: Record,
-              prepared: tuple[str, bytes, str] | None = None) -> None:
+    def write(self, record: Record, prepared: Prepared | None = None) -> None:
         """Write one page, unless the same bytes are already there."""
         try:
-            preferred = prepared[0] if prepared else self.target.page_path(record)
+            preferred = prepared.preferred if prepared else self.target.page_path(record)
             rel = self._unique(preferred, record)
         except PipelineError as err:
             err.path = record.path
             raise
         if prepared:
-            _, data, digest = prepared
+            digest, length = prepared.digest, prepared.size
         else:
             # Rendered here, in order: a target may make a page depend on earlier records
             # (the first of two records with one URL keeps it). Compared by content.
             data = self.target.render(record).encode("utf-8")
-            digest = hashlib.sha256(data).hexdigest()
+            digest, length = hashlib.sha256(data).hexdigest(), len(data)
         target = self._file(rel)
         size = self.index.unchanged(rel, digest)
         # The size check also catches a page that a power loss left empty or cut short.
         if size is not None and _size(target) == size:
             self.skipped += 1
+            if prepared and prepared.staged:
+                Path(prepared.staged).unlink(missing_ok=True)
+        elif prepared and prepared.staged:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(prepared.staged, target)
+            self.written += 1
         else:
+            if prepared:
+                data = prepared.data if prepared.data is not None else \
+                    self.target.render(record).encode("utf-8")
             write_atomic(target, data, self.tmp_dir, durable=False)
             self.written += 1
-        self.index.mark(rel, digest, len(data))
+        self.index.mark(rel, digest, length)
 
     def close(self) -> list[Path]:
         """Write the site files, delete pages no record produced, and commit the index."""
@@ -166,12 +189,52 @@ class MarkdownWriter(Writer):
                 parent = parent.parent
         self.index.forget_stale()
         self.index.close()
+        _close_reader(self.out_dir, self.target.name)
         self.folder.mkdir(parents=True, exist_ok=True)
         return [self.folder]
 
     def abort(self) -> None:
         """Keep the pages written so far (each is complete) and what the index knows of them."""
         self.index.close()
+        _close_reader(self.out_dir, self.target.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A page rendered in a pool process: where it wants to go and where its bytes are."""
+
+    preferred: str  # page path before the main process makes it unique
+    data: bytes | None  # the bytes, when not staged
+    staged: str | None  # a file in the staging folder holding the bytes
+    digest: str
+    size: int
+
+
+@lru_cache(maxsize=8)
+def _pure_target(name: str) -> Target | None:
+    """The target of that name if its pages depend on their record alone."""
+    target = get_target(name)
+    return target if target.pure else None
+
+
+_PAGE_READERS: dict[tuple[str, str], Any] = {}
+
+
+def _known_digest(out_dir: Path, target: str, rel: str) -> str | None:
+    """The digest the page index of an earlier run holds for a page (read-only)."""
+    key = (str(out_dir), target)
+    reader = _PAGE_READERS.get(key)
+    if reader is None:
+        reader = _PAGE_READERS[key] = PageReader(out_dir, target)
+    return reader.digest(rel)
+
+
+def _close_reader(out_dir: Path, target: str) -> None:
+    """Close this process's reader of a page index (no SQLite connection may outlive a run:
+    a later run forks its pool, and a connection must not cross a fork)."""
+    reader = _PAGE_READERS.pop((str(out_dir), target), None)
+    if reader is not None and reader.conn is not None:
+        reader.conn.close()
 
 
 def _size(path: Path) -> int | None:
