@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from pipeline.atomic import AtomicFile
 from pipeline.record import Rejection, Warning_
+
+# Where the streamed list goes in report.json: with its unescaped quotes, the text
+# `"dangling_links": "@dangling@"` cannot occur inside any JSON string of the report.
+_MARK = "@dangling@"
 
 
 @dataclass
@@ -19,7 +23,8 @@ class Report:
     migrated: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     warnings: list[Warning_] = field(default_factory=list)
-    dangling_links: list[dict[str, Any]] = field(default_factory=list)
+    dangling_links: list[dict[str, Any]] = field(default_factory=list)  # dry runs only
+    dangling_count: int = 0
     seconds: float = 0.0
     outputs: list[str] = field(default_factory=list)
     cached: int = 0  # inputs whose outcome came from the manifest (unchanged since last run)
@@ -49,13 +54,24 @@ class Report:
             if self.stopped else ""
         return (f"{self.inputs} files: {self.migrated} migrated{cached}, "
                 f"{len(self.rejected)} rejected, {len(self.warnings)} warnings, "
-                f"{len(self.dangling_links)} dangling links in {self.seconds:.2f} s{where}"
+                f"{self.dangling_count} dangling links in {self.seconds:.2f} s{where}"
                 f"{stopped}")
 
-    def write(self, path: Path) -> Path:
-        """Write report.json atomically."""
+    def write(self, path: Path, dangling: Iterable[dict[str, Any]] | None = None) -> Path:
+        """Write report.json atomically; `dangling` streams the dangling links into it."""
+        data = self.as_dict()
+        if dangling is None:
+            dangling = data["dangling_links"]
+        data["dangling_links"] = _MARK
+        head, _, tail = json.dumps(data, indent=2, ensure_ascii=False).partition(
+            f'"dangling_links": "{_MARK}"')
+        head += '"dangling_links": '
         handle = AtomicFile(path)
-        handle.write(json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n")
+        handle.write(head + "[")
+        for index, item in enumerate(dangling):
+            handle.write(("," if index else "") + "\n    "
+                         + json.dumps(item, ensure_ascii=False))
+        handle.write("\n  ]" + tail + "\n")
         return handle.commit()
 
     @property

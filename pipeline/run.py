@@ -274,7 +274,16 @@ def migrate(inputs: Iterable[Path], options: Options,
             paths = []
         else:
             paths = [p for writer in writers for p in writer.close()]
-        report.dangling_links = corpus.dangling()
+        report.dangling_count = corpus.dangling_count()
+        report.seconds = time.perf_counter() - started
+        if dry_run:
+            report.dangling_links = list(corpus.dangling())
+        else:
+            report.outputs = sorted(p.relative_to(options.out_dir).as_posix() for p in paths)
+            report.outputs.append(REPORT_NAME)
+            # Dangling links go from the corpus index straight into report.json: a large
+            # corpus can have tens of thousands, and memory must not grow with the corpus.
+            report.write(options.out_dir / REPORT_NAME, dangling=corpus.dangling())
     except BaseException:
         for writer in writers:
             writer.abort()
@@ -284,11 +293,6 @@ def migrate(inputs: Iterable[Path], options: Options,
             manifest.close()
         if corpus is not None:
             corpus.close()
-    report.seconds = time.perf_counter() - started
-    if not dry_run:
-        report.outputs = sorted(p.relative_to(options.out_dir).as_posix() for p in paths)
-        report.outputs.append(REPORT_NAME)
-        report.write(options.out_dir / REPORT_NAME)
     if not options.quiet:
         echo(report.summary(None if dry_run else options.out_dir))
     return report

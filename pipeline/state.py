@@ -14,7 +14,7 @@ import sqlite3
 import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from pipeline import __version__
 from pipeline.record import Outcome, Record, Rejection, Warning_
@@ -297,12 +297,18 @@ class CorpusIndex:
         row = self.conn.execute("SELECT path FROM urls WHERE url = ?", (data["url"],)).fetchone()
         return str(row[0])
 
-    def dangling(self) -> list[dict[str, Any]]:
+    _DANGLING = ("FROM links l LEFT JOIN ids i ON i.id = l.related_id WHERE i.id IS NULL")
+
+    def dangling(self) -> Iterator[dict[str, Any]]:
         """Related links whose target id is not among the accepted records, in input order."""
         rows = self.conn.execute(
-            "SELECT l.path, l.article_id, l.related_id FROM links l "
-            "LEFT JOIN ids i ON i.id = l.related_id WHERE i.id IS NULL ORDER BY l.rowid")
-        return [{"path": p, "article_id": a, "related_id": r} for p, a, r in rows]
+            f"SELECT l.path, l.article_id, l.related_id {self._DANGLING} ORDER BY l.rowid")
+        for path, article, related in rows:
+            yield {"path": path, "article_id": article, "related_id": related}
+
+    def dangling_count(self) -> int:
+        """How many related links dangle."""
+        return int(self.conn.execute(f"SELECT count(*) {self._DANGLING}").fetchone()[0])
 
     def close(self) -> None:
         """Drop the scratch database."""
