@@ -17,7 +17,7 @@ from pipeline.extract import DEFAULT_MAX_BYTES
 from pipeline.inspect import inspect_corpus, render_text
 from pipeline.load import writer_names
 from pipeline.load.markdown import target_names
-from pipeline.run import DEFAULT_FORMATS, Options, migrate
+from pipeline.run import AUTO_POOL_FILES, DEFAULT_FORMATS, Options, migrate
 from pipeline.transform.profile import available, load_profile, parse_profile
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
@@ -41,8 +41,10 @@ def _common(func: click.decorators.FC) -> click.decorators.FC:
     func = click.option("--profile", default="default", show_default=True,
                         help=f"Source profile: one of {', '.join(available())}, "
                              "or a profile .yaml file.")(func)
-    func = click.option("--workers", "-j", type=click.IntRange(min=1), default=1,
-                        show_default=True, help="Processes for the per-file work.")(func)
+    func = click.option("--workers", "-j", type=click.IntRange(min=0), default=0,
+                        show_default=True,
+                        help="Processes for the per-file work (0: every core when there are "
+                             f"{AUTO_POOL_FILES} files or more, else 1).")(func)
     func = click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
                         show_default=True, help="Refuse input files larger than this.")(func)
     func = click.option("-q", "--quiet", is_flag=True,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import os
 import sys
 import tempfile
 import threading
@@ -27,6 +28,9 @@ from pipeline.transform.profile import Profile, load_profile
 
 DEFAULT_FORMATS = ("jsonl", "csv", "markdown")
 ON_ERROR = ("skip", "fail")
+#: With --workers 0 (the default) a pool of one process per core is used from this many files:
+#: below it, starting the pool costs more than it saves.
+AUTO_POOL_FILES = 200
 REPORT_NAME = "report.json"
 
 
@@ -38,7 +42,7 @@ class Options:
     formats: tuple[str, ...] = DEFAULT_FORMATS
     profile: str = "default"
     target: str = "generic"
-    workers: int = 1
+    workers: int = 0  # 0: automatic (see AUTO_POOL_FILES)
     max_bytes: int = DEFAULT_MAX_BYTES
     spreadsheet_safe: bool = False
     quiet: bool = False
@@ -189,6 +193,13 @@ def resolve_inputs(inputs: Iterable[Path]) -> InputSet:
     return InputSet(inputs)
 
 
+def _workers(requested: int, files: int) -> int:
+    """The number of processes to use: as requested, or automatic for 0."""
+    if requested > 0:
+        return requested
+    return (os.cpu_count() or 1) if files >= AUTO_POOL_FILES else 1
+
+
 def _check_unique_id(record: Record, corpus: CorpusIndex) -> Outcome:
     """Reject a record whose id an earlier file already has (the first file keeps it)."""
     first = corpus.claim_id(record)
@@ -236,7 +247,7 @@ def migrate(inputs: Iterable[Path], options: Options,
                         disable=True if options.quiet else None)
         with progress:
             work = Work(profile, options.max_bytes, tuple(writer_classes), write_opts)
-            for done in outcomes(files, work, options.workers, manifest):
+            for done in outcomes(files, work, _workers(options.workers, len(files)), manifest):
                 progress.update()
                 outcome = decode_outcome(done.text)
                 if manifest is not None and done.sha256 is not None:
