@@ -260,9 +260,16 @@ def pipeline_command(workers: int) -> Callable[[Path, Path], list[str]]:
     return command
 
 
-def run_once(contender: Contender, round_no: int, work_dir: Path) -> Run:
-    """Run one contender once on a clean output folder and check it wrote every record."""
-    out = work_dir / contender.label.replace("@", "-")
+def run_once(contender: Contender, round_no: int, work_dir: Path, stamp: str = "") -> Run:
+    """Run one contender once on a new output folder and check it wrote every record.
+
+    Each round writes into a folder of its own, and old folders are deleted only when the
+    benchmark ends (see main): right after tens of thousands of files are deleted, ext4 skips
+    the freed inodes when it allocates new ones (its `recently_deleted` check, about 30 s),
+    which made creating each file several times slower, for both contenders alike, and
+    measured the file system's recovery instead of the tools.
+    """
+    out = work_dir / f"{contender.label.replace('@', '-')}-{stamp}r{round_no}"
     if out.exists():
         shutil.rmtree(out)
     # Flush earlier runs' dirty pages now, so their write-back is not billed to this run.
@@ -422,10 +429,17 @@ def main(argv: list[str] | None = None) -> int:
         contenders.append(Contender(label, "pipeline", n, Path(corpora[n]["dir"]), pipeline_cmd))
 
     runs: list[Run] = []
+    stamp = time.strftime("%Y%m%dT%H%M%S-")
     for round_no in range(1, args.rounds + 1):
         # Alternating within each round spreads drift (thermal, noisy neighbours) over both.
         for contender in contenders:
-            runs.append(run_once(contender, round_no, work_dir))
+            runs.append(run_once(contender, round_no, work_dir, stamp))
+    # Only now, with every round measured, delete older outputs: those of earlier invocations
+    # and of all rounds but the last (see run_once).
+    keep = {f"{c.label.replace('@', '-')}-{stamp}r{args.rounds}" for c in contenders}
+    for old in work_dir.iterdir():
+        if old.is_dir() and old.name not in keep:
+            shutil.rmtree(old, ignore_errors=True)
 
     summary = {c.label: summarise([r for r in runs if r.label == c.label]) for c in contenders}
     derived: dict[str, Any] = {}
