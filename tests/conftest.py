@@ -43,3 +43,15 @@ def sample_records() -> list[Record]:
         assert not isinstance(outcome, Rejection), outcome
         records.append(outcome)
     return records
+
+
+#: Lines tests want shown in the summary of every run (e.g. the per-corpus shares).
+SUMMARY_LINES: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the lines tests collected in SUMMARY_LINES, also when output is captured."""
+    if SUMMARY_LINES:
+        terminalreporter.section("corpus figures")
+        for line in SUMMARY_LINES:
+            terminalreporter.write_line(line)

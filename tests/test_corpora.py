@@ -19,7 +19,7 @@ from pipeline.record import GENERIC, Record, Rejection
 from pipeline.transform import process_bytes
 from pipeline.transform.jsonsafe import json_safe
 from pipeline.transform.profile import load_profile
-from tests.conftest import SHARED
+from tests.conftest import SHARED, SUMMARY_LINES
 
 CORPORA = SHARED / "corpora"
 NAMES = ["python-frontmatter", "gray-matter", "jekyll", "hugo-docs", "rust-blog", "astro-docs"]
@@ -95,8 +95,12 @@ def test_generic_profile_on_corpus(name: str, tmp_path: Path) -> None:
         else:
             mismatches.append(f"{record.path}: generic Markdown does not read back the same")
     share = counts["same-as-pyfm"] / max(1, counts["pyfm-reads"])
-    print(f"\n{name}: {dict(counts)}; same as python-frontmatter: {share:.1%}; "
-          f"lossless Markdown round trip: {counts['lossless']}/{counts['migrated']}")
+    line = (f"{name}: {counts['files']} read, {counts['migrated']} migrated, "
+            f"{counts['lossless']} lossless through generic Markdown; same as "
+            f"python-frontmatter in {counts['same-as-pyfm']}/{counts['pyfm-reads']} "
+            f"({share:.1%}) of the files it reads")
+    print("\n" + line)
+    SUMMARY_LINES.append(line)
     for line in mismatches[:20]:
         print("  ", line)
     assert not mismatches, mismatches[:20]
