@@ -123,15 +123,18 @@ def load_yaml(text: str, first_line: int) -> tuple[Any, Mapping[str, int], str]:
 
     `first_line` is the file line on which `text` starts; errors carry file line numbers.
     """
-    reason = _fast_path_refusal(text)
+    scan = _Scan()
+    reason = _fast_path_refusal(text, scan)
     if reason is None:
         try:
-            value = _yaml_rs.loads(text, alias_limits=_FAST_ALIAS_LIMITS,
+            # Dates come back as text and are typed below by PyYAML's own rules, because
+            # yaml-rs would also read a quoted date as a date.
+            value = _yaml_rs.loads(text, parse_datetime=False, alias_limits=_FAST_ALIAS_LIMITS,
                                    duplicate_key_policy=_yaml_rs.DuplicateKeyPolicy.Error)
         except Exception:  # noqa: BLE001 - any refusal: PyYAML decides and words the error
             reason = "yaml-rs refused the document"
         else:
-            reason = _typed_differently(value)
+            reason = _retype(value, scan)
             if reason is None:
                 return value, LazyKeyLines(text, first_line), FAST_PARSER
     value, key_lines = load_yaml_pyyaml(text, first_line)
@@ -209,18 +212,31 @@ _TOKEN_END = re.compile(r"[ \t]*(?:[,\]}#]|:(?:[ \t]|$)|$)")  # (a key's token e
 _MERGE = re.compile(r"(?:^|\n)[ \t]*<<[ \t]*:")
 
 
-def _risky_scalar(text: str) -> str | None:
+class _Scan:
+    """Date-looking scalars seen while scanning: which were written plain, which quoted."""
+
+    __slots__ = ("plain", "quoted")
+
+    def __init__(self) -> None:
+        self.plain: set[str] = set()
+        self.quoted: set[str] = set()
+
+
+def _risky_scalar(text: str, scan: _Scan) -> str | None:
     """Return why a plain-scalar start (`text` is the rest of its line) needs PyYAML."""
     first = text[0]
     if first in "&*!?":
         return "anchor, alias, tag or complex key"
     if first in "\"'":
         if _DATE_START.match(text, 1):
-            return "quoted or folded date"  # yaml-rs reads a quoted date as a date
+            end = text.find(first, 1)
+            if end < 0 or "\\" in text[1:end]:
+                return "quoted date spanning lines or with escapes"
+            scan.quoted.add(text[1:end])
         return None
     if first in "[{":
         for item in _FLOW_ITEM.finditer(text):
-            reason = _risky_scalar(item.group(1).rstrip())
+            reason = _risky_scalar(item.group(1).rstrip(), scan)
             if reason:
                 return reason
         return None
@@ -230,11 +246,14 @@ def _risky_scalar(text: str) -> str | None:
     token = text[: end.start()] if end else text[:80]
     if _NUMBER_TOKEN.fullmatch(token):
         return "number written in a YAML 1.1-only form"
+    if _DATE_START.match(token):
+        scan.plain.add(token)
     return None
 
 
-def _fast_path_refusal(text: str) -> str | None:
-    """Return why yaml-rs must not read this text, or None when it may."""
+def _fast_path_refusal(text: str, scan: _Scan | None = None) -> str | None:
+    """Return why yaml-rs must not read this text, or None when it may; note date scalars."""
+    scan = scan if scan is not None else _Scan()
     if _yaml_rs is None:
         return "yaml-rs is not installed"
     if "<<" in text and _MERGE.search(text):
@@ -251,7 +270,7 @@ def _fast_path_refusal(text: str) -> str | None:
             return "number written in a YAML 1.1-only form"
         if key is None and not dashes and _DATE_START.match(rest):
             return "quoted or folded date"  # a date opening a continuation line
-        reason = _risky_scalar(rest)
+        reason = _risky_scalar(rest, scan)
         if reason:
             return reason
     return None
@@ -269,25 +288,60 @@ _TOP_KEY = re.compile(r'^(?:"((?:[^"\\]|\\.)*)"|\'([^\']*)\'|([^\s#\-?:&*!|>\'"%
                       r"[ \t]*:(?:[ \t]|$)")
 
 
-def _typed_differently(value: Any) -> str | None:
-    """Return a reason to prefer PyYAML: a string it would type otherwise, or deep nesting.
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
-    (Deep nesting goes to PyYAML so that one place refuses it, with a line number.)
+
+def _retype(value: Any, scan: _Scan) -> str | None:
+    """Type the fast path's result as PyYAML would, in place; or say why PyYAML must parse.
+
+    Dates were read as text: one that was written plain becomes a date or datetime by
+    PyYAML's own constructor, one that was quoted stays text. Any other string PyYAML would
+    type differently, an ambiguous date, deep nesting or NaN sends the document to PyYAML
+    (deep nesting so that one place refuses it, with a line number).
     """
+    if not isinstance(value, (dict, list)):
+        # Not a mapping: PyYAML reads it, and extract refuses it with a line number.
+        return None if value is None else "front matter is not a mapping"
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, str):
-            if _MAYBE_TYPED.match(item) and _resolver.resolve(
-                    yaml.ScalarNode, item, (True, False)) != "tag:yaml.org,2002:str":
-                return f"value {item[:40]!r} is typed differently by YAML 1.1"
-        elif isinstance(item, (dict, list)):
-            if depth >= MAX_DEPTH:
-                return "deep nesting"
-            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
-        elif isinstance(item, float) and item != item:
-            return "NaN"  # NaN != NaN: keep the reference parser's value
+        if depth >= MAX_DEPTH:
+            return "deep nesting"
+        pairs = item.items() if isinstance(item, dict) else enumerate(item)
+        for key, child in list(pairs):
+            if isinstance(key, str) and _typed_as(key, None) is not _SAME:
+                return f"key {key[:40]!r} is typed differently by YAML 1.1"
+            if isinstance(child, str):
+                typed = _typed_as(child, scan)
+                if typed is None:
+                    return f"value {child[:40]!r} is typed differently by YAML 1.1"
+                if typed is not _SAME:
+                    item[key] = typed
+            elif isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))
+            elif isinstance(child, float) and child != child:
+                return "NaN"  # NaN != NaN: keep the reference parser's value
+    return None
+
+
+_SAME = object()
+
+
+def _typed_as(text: str, scan: _Scan | None) -> Any:
+    """What PyYAML makes of a string yaml-rs gave: _SAME, a date or datetime, or None when
+    they differ in a way this cannot settle."""
+    if not _MAYBE_TYPED.match(text):
+        return _SAME
+    tag = _resolver.resolve(yaml.ScalarNode, text, (True, False))
+    if tag == "tag:yaml.org,2002:str":
+        return _SAME
+    if tag != _TIMESTAMP or scan is None:
+        return None
+    quoted, plain = text in scan.quoted, text in scan.plain
+    if quoted and not plain:
+        return _SAME
+    if plain and not quoted:
+        return _TIMESTAMPS.construct_yaml_timestamp(yaml.ScalarNode(_TIMESTAMP, text))
     return None
 
 
@@ -342,6 +396,7 @@ def _top_level_key_lines(text: str, first_line: int) -> dict[str, int]:
 
 
 _resolver = yaml.resolver.Resolver()
+_TIMESTAMPS = _Loader("")  # its constructor types plain dates exactly as the PyYAML path
 
 
 def is_date_like(value: Any) -> bool:
