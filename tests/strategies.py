@@ -70,3 +70,20 @@ def generic_records(draw: st.DrawFn) -> Record:
     """A generic record: any JSON-safe front matter and a body."""
     return Record(GENERIC, {"front_matter": draw(st.dictionaries(_text, _json, max_size=6)),
                             "body": draw(_text), "source": draw(_source)})
+
+
+def unique_paths(records: list[Record]) -> list[Record]:
+    """Drop records whose source path another record has (case-insensitively)."""
+    seen: set[str] = set()
+    out = []
+    for record in records:
+        if record.path.lower() not in seen:
+            seen.add(record.path.lower())
+            out.append(record)
+    return out
+
+
+def page_safe(path: str) -> bool:
+    """Paths a generic page can be written at unchanged (no `..`, no empty segments)."""
+    parts = path.split("/")
+    return all(p not in ("", ".", "..") and p.strip() == p for p in parts)

@@ -25,7 +25,7 @@ from pipeline.record import ARTICLE, GENERIC, Record
 from pipeline.transform import process_bytes
 from pipeline.transform.profile import load_profile
 from tests.conftest import input_files, sample_records
-from tests.strategies import article_records, generic_records
+from tests.strategies import article_records, generic_records, unique_paths
 
 frictionless = pytest.importorskip("frictionless")
 duckdb = pytest.importorskip("duckdb")
@@ -54,24 +54,11 @@ EXPECTED_DUCKDB = {
 }
 
 
-
-
 def write(records: list[Record], out: Path, shape: str = ARTICLE, formats: tuple[str, ...] =
           ("jsonl", "csv"), **options: Any) -> None:
     """Write records in each format."""
     for fmt in formats:
         get_writer(fmt)(out, shape, WriteOptions(**options)).write_all(iter(records))
-
-
-def unique_paths(records: list[Record]) -> list[Record]:
-    """Drop records whose source path another record has (case-insensitively)."""
-    seen: set[str] = set()
-    out = []
-    for record in records:
-        if record.path.lower() not in seen:
-            seen.add(record.path.lower())
-            out.append(record)
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from pipeline.record import ARTICLE, GENERIC, Record
 from pipeline.transform import process_bytes, validate
 from pipeline.transform.profile import load_profile
 from tests.conftest import input_files, sample_records
-from tests.strategies import article_records, generic_records
+from tests.strategies import article_records, generic_records, unique_paths
 
 PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -43,8 +43,6 @@ RELATED_SCHEMA = [
     ("related_id", pa.int64(), True), ("title", pa.string(), True),
     ("subject", pa.string(), True), ("url", pa.string(), True),
 ]
-
-
 
 
 def write(records: list[Record], out: Path, shape: str = ARTICLE, **options: Any) -> list[Path]:
@@ -215,23 +213,13 @@ def test_duckdb_reads_the_nested_layout(records: list[Record], tmp_path: Path) -
                           for r in records)
 
 
-def _unique_paths(records: list[Record]) -> list[Record]:
-    seen: set[str] = set()
-    out = []
-    for record in records:
-        if record.path.lower() not in seen:
-            seen.add(record.path.lower())
-            out.append(record)
-    return out
-
-
 @PROPERTY
 @given(records=st.lists(article_records(), min_size=1, max_size=4,
                         unique_by=lambda r: r.data["id"]))
 def test_article_round_trip_property(records: list[Record]) -> None:
     for record in records:
         validate(record)  # the strategy only makes records the schema accepts
-    records = _unique_paths(records)
+    records = unique_paths(records)
     with tempfile.TemporaryDirectory() as tmp:
         write(records, Path(tmp))
         same(records, list(read_parquet(Path(tmp))))

@@ -16,7 +16,7 @@ from pipeline.load.markdown import read_markdown
 from pipeline.record import ARTICLE, GENERIC, Record
 from pipeline.transform import validate
 from tests.conftest import sample_records
-from tests.strategies import article_records, generic_records
+from tests.strategies import article_records, generic_records, page_safe, unique_paths
 
 
 def write(records: list[Record], fmt: str, out: Path, shape: str,
@@ -51,8 +51,6 @@ def same(before: list[Record], after: list[Record], fmt: str, shape: str) -> Non
         assert list(record.data) == list(before[0].data)
 
 
-
-
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "markdown"])
 def test_every_input_file_round_trips(fmt: str, tmp_path: Path) -> None:
     records = sample_records()
@@ -68,16 +66,6 @@ def test_spreadsheet_safe_csv_round_trips(tmp_path: Path) -> None:
     same(records, read_back("csv", tmp_path, ARTICLE), "csv", ARTICLE)
 
 
-def _unique_paths(records: list[Record]) -> list[Record]:
-    seen: set[str] = set()
-    out = []
-    for record in records:
-        if record.path.lower() not in seen:
-            seen.add(record.path.lower())
-            out.append(record)
-    return out
-
-
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "markdown"])
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(records=st.lists(article_records(), min_size=1, max_size=4,
@@ -85,7 +73,7 @@ def _unique_paths(records: list[Record]) -> list[Record]:
 def test_article_round_trip_property(fmt: str, records: list[Record]) -> None:
     for record in records:
         validate(record)  # the strategy only makes records the schema accepts
-    records = _unique_paths(records)
+    records = unique_paths(records)
     with tempfile.TemporaryDirectory() as tmp:
         write(records, fmt, Path(tmp), ARTICLE)
         same(records, read_back(fmt, Path(tmp), ARTICLE), fmt, ARTICLE)
@@ -95,7 +83,7 @@ def test_article_round_trip_property(fmt: str, records: list[Record]) -> None:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(records=st.lists(generic_records(), min_size=1, max_size=4))
 def test_generic_round_trip_property(fmt: str, records: list[Record]) -> None:
-    records = [r for r in _unique_paths(records) if _page_safe(r.path)]
+    records = [r for r in unique_paths(records) if page_safe(r.path)]
     if not records:
         return
     with tempfile.TemporaryDirectory() as tmp:
@@ -103,7 +91,3 @@ def test_generic_round_trip_property(fmt: str, records: list[Record]) -> None:
         same(records, read_back(fmt, Path(tmp), GENERIC), fmt, GENERIC)
 
 
-def _page_safe(path: str) -> bool:
-    """Paths a generic page can be written at unchanged (no `..`, no empty segments)."""
-    parts = path.split("/")
-    return all(p not in ("", ".", "..") and p.strip() == p for p in parts)

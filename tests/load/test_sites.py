@@ -36,7 +36,7 @@ from pipeline.load.markdown.jekyll import protect_liquid, unprotect_liquid
 from pipeline.record import ARTICLE, GENERIC, RawDocument, Record
 from pipeline.transform import validate
 from tests.conftest import INPUT_DIR, input_files, sample_records
-from tests.strategies import article_records, generic_records
+from tests.strategies import article_records, generic_records, page_safe, unique_paths
 
 TARGETS = ("hugo", "jekyll", "astro")
 BUILD_TIMEOUT = 300
@@ -377,8 +377,6 @@ def test_astro_pages_follow_the_collection_rules(tmp_path: Path, extra_inputs: P
 # ------------------------------------------------------------------------------------------
 
 
-
-
 def _write(records: list[Record], target: str, out: Path, shape: str = ARTICLE) -> Path:
     get_writer("markdown")(out, shape, WriteOptions(target=target)).write_all(iter(records))
     return out / "markdown" / target
@@ -391,16 +389,6 @@ def _same_articles(before: list[Record], folder: Path, target: str) -> None:
         got = after[record.path].data
         assert json.dumps(got, ensure_ascii=False) == json.dumps(record.data, ensure_ascii=False)
         assert list(got) == list(ARTICLE_KEYS)
-
-
-def _unique_paths(records: list[Record]) -> list[Record]:
-    seen: set[str] = set()
-    out = []
-    for record in records:
-        if record.path.lower() not in seen:
-            seen.add(record.path.lower())
-            out.append(record)
-    return out
 
 
 @pytest.mark.parametrize("target", TARGETS)
@@ -423,22 +411,16 @@ def test_tricky_records_round_trip(target: str, tmp_path: Path, extra_inputs: Pa
 def test_article_round_trip_property(target: str, records: list[Record]) -> None:
     for record in records:
         validate(record)
-    records = _unique_paths(records)
+    records = unique_paths(records)
     with tempfile.TemporaryDirectory() as tmp:
         _same_articles(records, _write(records, target, Path(tmp)), target)
-
-
-def _page_safe(path: str) -> bool:
-    """Paths a generic page can be written at unchanged (no `..`, no empty segments)."""
-    parts = path.split("/")
-    return all(p not in ("", ".", "..") and p.strip() == p for p in parts)
 
 
 @pytest.mark.parametrize("target", TARGETS)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(records=st.lists(generic_records(), min_size=1, max_size=4))
 def test_generic_records_pass_through(target: str, records: list[Record]) -> None:
-    records = [r for r in _unique_paths(records) if _page_safe(r.path)]
+    records = [r for r in unique_paths(records) if page_safe(r.path)]
     if not records:
         return
     with tempfile.TemporaryDirectory() as tmp:
