@@ -31,7 +31,8 @@ from pipeline.errors import LoadError
 from pipeline.extract import parse_document
 from pipeline.load import WriteOptions, get_writer
 from pipeline.load.markdown import get_target, read_markdown
-from pipeline.load.markdown.common import ARTICLE_KEYS, dump_front_matter
+from pipeline.load.markdown.common import ARTICLE_KEYS
+from pipeline.load.markdown.yamlfm import dump_yaml
 from pipeline.load.markdown.jekyll import protect_liquid, unprotect_liquid
 from pipeline.record import ARTICLE, GENERIC, RawDocument, Record
 from pipeline.transform import validate
@@ -475,7 +476,7 @@ def test_liquid_protection_is_exactly_invertible(text: str) -> None:
 @pytest.mark.parametrize("value", ["1e3", "0o17", "1,000", ":symbol", "yes", "No", "null",
                                    "~", "2025-01-29", "-1", ".5", "", "+x"])
 def test_strings_that_look_typed_are_quoted(value: str) -> None:
-    text = dump_front_matter({"k": value})
+    text = dump_yaml({"k": value}, portable=True)
     assert text.startswith(("k: '", 'k: "')), text
 
 

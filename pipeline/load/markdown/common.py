@@ -20,11 +20,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import yaml
 from slugify import slugify
 
 from pipeline.errors import LoadError
 from pipeline.load.markdown import Target
+from pipeline.load.markdown.yamlfm import front_matter_document
 from pipeline.record import ARTICLE, GENERIC, RawDocument, Record
 
 #: Record keys in contract order.
@@ -36,60 +36,6 @@ RELATED_KEYS = ("id", "title", "subject", "url")
 NAMESPACE = "legacy"
 #: Folder (and route prefix) of pages whose legacy URL cannot be served as it is.
 SECTION = "articles"
-
-# ------------------------------------------------------------------------------------------
-# YAML that every platform's parser reads back as the same strings.
-# ------------------------------------------------------------------------------------------
-
-_BaseDumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-# PyYAML writes YAML 1.1 and leaves a string plain when 1.1 would read it as a string, but the
-# platforms' parsers disagree with 1.1: js-yaml (Astro) and go-yaml (Hugo) read `1e3` and `0o17`
-# as numbers, Psych (Jekyll) reads `1,000` as an integer and `:x` as a Symbol (which Jekyll's
-# safe loader refuses, failing the build). Quoting every string that starts like a number or a
-# symbol, or is a bool/null word in any YAML version, keeps titles and keywords strings everywhere.
-_AMBIGUOUS_START = re.compile(r"[-+.~:0-9]")
-_AMBIGUOUS_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null",
-                              "nan", "inf"})
-
-
-class _Dumper(_BaseDumper):  # type: ignore[misc]
-    """SafeDumper: literal blocks for multi-line text, quotes for anything that looks typed."""
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    """Represent a string as a literal block when it spans lines, quoted when it looks typed."""
-    if "\n" in value:
-        style: str | None = "|"
-    elif not value or _AMBIGUOUS_START.match(value) or value.lower() in _AMBIGUOUS_WORDS:
-        style = "'"
-    else:
-        style = None
-    # PyYAML falls back to a double-quoted style where the requested one cannot hold the text
-    # exactly (trailing spaces in a block, control characters), so the value never changes.
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _represent_str)
-
-
-def dump_front_matter(mapping: dict[str, Any]) -> str:
-    """Return `mapping` as block-style YAML, keys in their order, Unicode kept, LF newlines."""
-    if not mapping:
-        return ""
-    text: str = yaml.dump(mapping, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                          default_flow_style=False, width=1 << 16)
-    # A document whose last scalar keeps trailing newlines (`|+`) ends with a `...` marker,
-    # which inside front matter would read as the closing delimiter.
-    if text.endswith("\n...\n"):
-        text = text[: -len("...\n")]
-    return text
-
-
-def page_document(front: dict[str, Any], body: str) -> str:
-    """Return a page: `---` YAML front matter `---`, then the body."""
-    return f"---\n{dump_front_matter(front)}---\n{body}"
-
 
 # ------------------------------------------------------------------------------------------
 # Routes: every page gets one URL, the legacy one when it can be served as it is.
@@ -360,14 +306,14 @@ class PlatformTarget(Target):
         """Platform front matter + namespace + body; generic documents unchanged."""
         data = record.data
         if record.shape == GENERIC:
-            return page_document(data["front_matter"], data["body"])
+            return front_matter_document(data["front_matter"], data["body"], portable=True)
         _check_shape(record.shape, record.path)
         front = self.front(data, self.placement(record))
         body = self.encode_body(page_body(data.get("answer"))) + "\n"
         extra = overlay(data, self.recover(front, body, record.path))
         if extra:
             front[NAMESPACE] = extra
-        return page_document(front, body)
+        return front_matter_document(front, body, portable=True)
 
     def read(self, raw: RawDocument, shape: str) -> dict[str, Any]:
         """Invert `render`: platform fields, then the namespace on top."""

@@ -27,6 +27,14 @@ _PLAIN_BAD = re.compile(r":(\s|$)|\s#|\s$")
 # Characters a double-quoted YAML scalar must not hold raw: JSON escapes C0 controls, quotes
 # and backslashes; YAML also treats NEL, LS and PS as line breaks and wants DEL, C1 controls,
 # BOM and non-characters escaped.
+# The platforms' parsers (Hugo's go-yaml, Jekyll's Psych, Astro's js-yaml) disagree with
+# YAML 1.1 (PyYAML): go-yaml and js-yaml read `1e3` and `0o17` as numbers, Psych reads `1,000`
+# as an integer and `:x` as a Symbol (which Jekyll's safe loader refuses, failing the build).
+# Portable output quotes every string that starts like a number or a symbol, or is a bool/null
+# word in any YAML version.
+_PORTABLE_RISK = re.compile(r"[-+.~:0-9]")
+_TYPED_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan",
+                          "inf"})
 _YAML_ESCAPE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 def _quoted(text: str) -> str:
     """Return a double-quoted scalar holding `text` exactly."""
@@ -34,8 +42,10 @@ def _quoted(text: str) -> str:
     return _YAML_ESCAPE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", body)
 
 
-def _scalar_text(text: str) -> str:
+def _scalar_text(text: str, portable: bool = False) -> str:
     """Return a one-line scalar for a string: plain when that reads back the same."""
+    if portable and (not text or _PORTABLE_RISK.match(text) or text.lower() in _TYPED_WORDS):
+        return _quoted(text)
     # Keys and short values (subjects, authors) repeat across records: remember them.
     if len(text) <= 64:
         return _short_scalar_text(text)
@@ -65,7 +75,7 @@ def _float_text(value: float) -> str:
     return text
 
 
-def _atom(value: Any) -> str | None:
+def _atom(value: Any, portable: bool = False) -> str | None:
     """Return the one-line form of a scalar, or None for collections and multi-line text."""
     if value is None:
         return "null"
@@ -80,7 +90,7 @@ def _atom(value: Any) -> str | None:
     if isinstance(value, str):
         if "\n" in value and _blockable(value):
             return None
-        return _scalar_text(value)
+        return _scalar_text(value, portable)
     if isinstance(value, (dict, list)):
         if not value:
             return "{}" if isinstance(value, dict) else "[]"
@@ -110,16 +120,16 @@ def _block(text: str, indent: str) -> list[str]:
     return lines
 
 
-def _emit_mapping(mapping: dict[str, Any], indent: str, out: list[str]) -> None:
+def _emit_mapping(mapping: dict[str, Any], indent: str, out: list[str], portable: bool) -> None:
     """Append the lines of a block mapping."""
     for key, value in mapping.items():
-        head = f"{indent}{_scalar_text(str(key))}:"
-        _emit_value(head, value, indent, out)
+        head = f"{indent}{_scalar_text(str(key), portable)}:"
+        _emit_value(head, value, indent, out, portable)
 
 
-def _emit_value(head: str, value: Any, indent: str, out: list[str]) -> None:
+def _emit_value(head: str, value: Any, indent: str, out: list[str], portable: bool) -> None:
     """Append `head` followed by a value, inline or as a nested block."""
-    atom = _atom(value)
+    atom = _atom(value, portable)
     if atom is not None:
         out.append(f"{head} {atom}")
     elif isinstance(value, str):
@@ -128,42 +138,40 @@ def _emit_value(head: str, value: Any, indent: str, out: list[str]) -> None:
         out.extend(block[1:])
     elif isinstance(value, dict):
         out.append(head)
-        _emit_mapping(value, indent + "  ", out)
+        _emit_mapping(value, indent + "  ", out, portable)
     else:
         out.append(head)
-        _emit_sequence(value, indent, out)
+        _emit_sequence(value, indent, out, portable)
 
 
-def _emit_sequence(items: list[Any], indent: str, out: list[str]) -> None:
+def _emit_sequence(items: list[Any], indent: str, out: list[str], portable: bool) -> None:
     """Append the lines of a block sequence (items at the parent's indentation)."""
     for item in items:
-        atom = _atom(item)
-        if atom is not None:
-            out.append(f"{indent}- {atom}")
-        elif isinstance(item, str):
-            block = _block(item, indent + "  ")
-            out.append(f"{indent}- {block[0]}")
-            out.extend(block[1:])
-        elif isinstance(item, dict):
+        if isinstance(item, (dict, list)) and item:
             start = len(out)
-            _emit_mapping(item, indent + "  ", out)
-            # The first key shares the line with the dash.
+            if isinstance(item, dict):
+                _emit_mapping(item, indent + "  ", out, portable)
+            else:
+                _emit_sequence(item, indent + "  ", out, portable)
+            # The first line of a nested collection shares the line with the dash.
             out[start] = f"{indent}- {out[start][len(indent) + 2:]}"
         else:
-            start = len(out)
-            _emit_sequence(item, indent + "  ", out)
-            out[start] = f"{indent}- {out[start][len(indent) + 2:]}"
+            _emit_value(f"{indent}-", item, indent, out, portable)
 
 
-def dump_yaml(mapping: dict[str, Any]) -> str:
-    """Return `mapping` as block-style YAML text, keys in their order, Unicode kept."""
+def dump_yaml(mapping: dict[str, Any], portable: bool = False) -> str:
+    """Return `mapping` as block-style YAML text, keys in their order, Unicode kept.
+
+    `portable` also quotes every string that Hugo's, Jekyll's or Astro's YAML parser could read
+    as something other than a string (see _PORTABLE_RISK).
+    """
     if not mapping:
         return ""
     out: list[str] = []
-    _emit_mapping(mapping, "", out)
+    _emit_mapping(mapping, "", out, portable)
     return "\n".join(out) + "\n"
 
 
-def front_matter_document(mapping: dict[str, Any], body: str) -> str:
+def front_matter_document(mapping: dict[str, Any], body: str, portable: bool = False) -> str:
     """Return a Markdown document: `---` YAML front matter `---`, then the body."""
-    return f"---\n{dump_yaml(mapping)}---\n{body}"
+    return f"---\n{dump_yaml(mapping, portable)}---\n{body}"
