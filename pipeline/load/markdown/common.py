@@ -325,6 +325,56 @@ class PlatformTarget(Target):
         return merge(self.recover(front, raw.body, raw.path), front.get(NAMESPACE), raw.path)
 
 
+class SiteTarget(PlatformTarget):
+    """Hugo and Jekyll: the same front matter, but for the key that serves the legacy URL."""
+
+    #: Front-matter key whose value is the page's route (Hugo `url`, Jekyll `permalink`).
+    route_key: ClassVar[str]
+
+    def route_extras(self, route: str) -> dict[str, Any]:
+        """Keys that follow the route key (Jekyll: `redirect_from`)."""
+        return {}
+
+    def decode_answer(self, answer: str) -> str:
+        """Invert encode_body on the answer read back from a page body."""
+        return answer
+
+    def front(self, data: dict[str, Any], place: Placement) -> dict[str, Any]:
+        """The platform's own front matter keys, then the layout's `related` list."""
+        seo = data.get("seo") or {}
+        front: dict[str, Any] = {
+            # A page needs a title to be listed and linked; the namespace keeps a null one.
+            "title": data.get("title") or data.get("question") or data["slug"],
+            "date": data.get("date"),
+            "description": seo.get("description"),
+            "author": data.get("author"),
+            "slug": data["slug"],
+            self.route_key: place.route,
+            **self.route_extras(place.route),
+            "categories": [data["subject"]] if data.get("subject") is not None else None,
+            "tags": list(seo.get("keywords") or []),
+            "related": related_front(data.get("related") or []),
+        }
+        return {k: v for k, v in front.items() if v is not None}
+
+    def recover(self, front: dict[str, Any], body: str, path: str) -> dict[str, Any]:
+        """Map the platform's front matter and body back to record fields."""
+        data = empty_record()
+        categories = text_list(front.get("categories"), path, "categories")
+        answer = answer_from(body)
+        data.update(
+            slug=optional_str(front, "slug", path),
+            url=optional_str(front, self.route_key, path),
+            title=optional_str(front, "title", path),
+            answer=self.decode_answer(answer) if answer is not None else None,
+            subject=categories[0] if len(categories) == 1 else None,
+            author=optional_str(front, "author", path), date=date_text(front.get("date")),
+            seo={"title": None, "description": optional_str(front, "description", path),
+                 "keywords": text_list(front.get("tags"), path, "tags")},
+            related=related_record(front.get("related"), path))
+        return data
+
+
 def _check_shape(shape: str, path: str) -> None:
     """Refuse a record shape this module does not know."""
     if shape not in (ARTICLE, GENERIC):

@@ -28,21 +28,9 @@ backslash (`{{\\<`). The exact answer is then kept in `legacy`.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from pipeline.load.markdown import register_target
-from pipeline.load.markdown.common import (
-    SECTION,
-    Placement,
-    PlatformTarget,
-    answer_from,
-    date_text,
-    empty_record,
-    optional_str,
-    related_front,
-    related_record,
-    text_list,
-)
+from pipeline.load.markdown.common import SECTION, Placement, SiteTarget
 
 # One pass, alternatives in order: a complete `{{< ... >}}` / `{{% ... %}}` on one line becomes
 # a comment shortcode (inner text up to the first closer, no `{{` in it, so a lone opener does
@@ -118,49 +106,19 @@ _LIST = """\
 
 
 @register_target
-class HugoTarget(PlatformTarget):
+class HugoTarget(SiteTarget):
     """Hugo content under content/articles/, served at the legacy URLs, plus a minimal site."""
 
     name = "hugo"
     description = "Hugo site: content/ pages at their legacy URLs (`url`), config and layouts"
     content_dir = "content"
+    route_key = "url"
     # The home page and the section list of content/articles/.
     reserved_routes = ("/", f"/{SECTION}/")
 
     def article_path(self, place: Placement) -> str:
         """Pages live in the `articles` section."""
         return f"{SECTION}/{place.stem}.md"
-
-    def front(self, data: dict[str, Any], place: Placement) -> dict[str, Any]:
-        """Hugo's own front matter keys, then the template's `related` list."""
-        seo = data.get("seo") or {}
-        front: dict[str, Any] = {
-            # A page needs a title to be listed and linked; the namespace keeps a null one.
-            "title": data.get("title") or data.get("question") or data["slug"],
-            "date": data.get("date"),
-            "description": seo.get("description"),
-            "author": data.get("author"),
-            "slug": data["slug"],
-            "url": place.route,
-            "categories": [data["subject"]] if data.get("subject") is not None else None,
-            "tags": list(seo.get("keywords") or []),
-            "related": related_front(data.get("related") or []),
-        }
-        return {k: v for k, v in front.items() if v is not None}
-
-    def recover(self, front: dict[str, Any], body: str, path: str) -> dict[str, Any]:
-        """Map Hugo front matter and body back to record fields."""
-        data = empty_record()
-        categories = text_list(front.get("categories"), path, "categories")
-        data.update(
-            slug=optional_str(front, "slug", path), url=optional_str(front, "url", path),
-            title=optional_str(front, "title", path), answer=answer_from(body),
-            subject=categories[0] if len(categories) == 1 else None,
-            author=optional_str(front, "author", path), date=date_text(front.get("date")),
-            seo={"title": None, "description": optional_str(front, "description", path),
-                 "keywords": text_list(front.get("tags"), path, "tags")},
-            related=related_record(front.get("related"), path))
-        return data
 
     def encode_body(self, text: str) -> str:
         """Keep shortcode-like text from being run by Hugo."""

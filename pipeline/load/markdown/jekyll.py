@@ -35,17 +35,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.load.markdown import register_target
-from pipeline.load.markdown.common import (
-    Placement,
-    PlatformTarget,
-    answer_from,
-    date_text,
-    empty_record,
-    optional_str,
-    related_front,
-    related_record,
-    text_list,
-)
+from pipeline.load.markdown.common import SiteTarget
 
 RAW_OPEN = "{% raw %}\n"
 RAW_CLOSE = "\n{% endraw %}"
@@ -150,50 +140,25 @@ def other_slash_form(route: str) -> str | None:
 
 
 @register_target
-class JekyllTarget(PlatformTarget):
+class JekyllTarget(SiteTarget):
     """A Jekyll `articles` collection, served at the legacy URLs, plus a minimal site."""
 
     name = "jekyll"
     description = "Jekyll site: _articles/ collection at legacy URLs (`permalink`), config, layout"
     content_dir = "_articles"
+    route_key = "permalink"
     # The home page and the plugin's own output file. (A route and its other slash form,
     # the redirect, share one key in the route book, so taking one takes both.)
     reserved_routes = ("/", "/redirects.json")
 
-    def front(self, data: dict[str, Any], place: Placement) -> dict[str, Any]:
-        """Jekyll's own front matter keys, the plugin's, then the layout's `related` list."""
-        seo = data.get("seo") or {}
-        other = other_slash_form(place.route)
-        front: dict[str, Any] = {
-            # A page needs a title to be listed and linked; the namespace keeps a null one.
-            "title": data.get("title") or data.get("question") or data["slug"],
-            "date": data.get("date"),
-            "description": seo.get("description"),
-            "author": data.get("author"),
-            "slug": data["slug"],
-            "permalink": place.route,
-            "redirect_from": [other] if other is not None else None,
-            "categories": [data["subject"]] if data.get("subject") is not None else None,
-            "tags": list(seo.get("keywords") or []),
-            "related": related_front(data.get("related") or []),
-        }
-        return {k: v for k, v in front.items() if v is not None}
+    def route_extras(self, route: str) -> dict[str, Any]:
+        """The jekyll-redirect-from plugin's key: the route's other slash form."""
+        other = other_slash_form(route)
+        return {"redirect_from": [other] if other is not None else None}
 
-    def recover(self, front: dict[str, Any], body: str, path: str) -> dict[str, Any]:
-        """Map Jekyll front matter and body back to record fields."""
-        data = empty_record()
-        categories = text_list(front.get("categories"), path, "categories")
-        answer = answer_from(body)
-        data.update(
-            slug=optional_str(front, "slug", path), url=optional_str(front, "permalink", path),
-            title=optional_str(front, "title", path),
-            answer=unprotect_liquid(answer) if answer is not None else None,
-            subject=categories[0] if len(categories) == 1 else None,
-            author=optional_str(front, "author", path), date=date_text(front.get("date")),
-            seo={"title": None, "description": optional_str(front, "description", path),
-                 "keywords": text_list(front.get("tags"), path, "tags")},
-            related=related_record(front.get("related"), path))
-        return data
+    def decode_answer(self, answer: str) -> str:
+        """Undo the Liquid protection of encode_body."""
+        return unprotect_liquid(answer)
 
     def encode_body(self, text: str) -> str:
         """Keep Liquid-like text from being run by Jekyll."""
