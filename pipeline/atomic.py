@@ -59,17 +59,15 @@ class AtomicFile:
         self.tmp.unlink(missing_ok=True)
 
 
-def write_atomic(path: Path, data: bytes, tmp_dir: Path | None = None,
-                 durable: bool = True) -> Path:
-    """Write bytes to `path` atomically.
+def stage(tmp_dir: Path, name: str, data: bytes, durable: bool = False) -> Path:
+    """Write bytes to a new file in the staging folder (renamed into place later).
 
-    The rename alone is atomic against a killed process; `durable` also syncs the data to disk
-    first, which protects against power loss but costs a disk flush per file, too much for
-    tens of thousands of pages (whose index records their size to detect such a loss).
+    `durable` also syncs the data to disk: the rename alone is atomic against a killed
+    process, a sync also protects against power loss but costs a disk flush per file, too
+    much for tens of thousands of pages (whose index records their size to detect such a loss).
     """
-    tmp = (tmp_dir if tmp_dir is not None else path.parent / STAGING)
-    tmp.mkdir(parents=True, exist_ok=True)
-    temp = tmp / f"{path.name}.{os.getpid()}.{next(_counter)}"
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    temp = tmp_dir / f"{name[-80:]}.{os.getpid()}.{next(_counter)}"
     try:
         # One os-level write: the buffered-file machinery costs more than the data here.
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -81,26 +79,24 @@ def write_atomic(path: Path, data: bytes, tmp_dir: Path | None = None,
                 os.fsync(fd)
         finally:
             os.close(fd)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return temp
+
+
+def write_atomic(path: Path, data: bytes, tmp_dir: Path | None = None,
+                 durable: bool = True) -> Path:
+    """Write bytes to `path` atomically: staged (see stage), then renamed into place."""
+    temp = stage(tmp_dir if tmp_dir is not None else path.parent / STAGING, path.name, data,
+                 durable)
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
         os.replace(temp, path)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
     return path
-
-
-def stage(tmp_dir: Path, name: str, data: bytes) -> Path:
-    """Write bytes to a new file in the staging folder (renamed into place later)."""
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    temp = tmp_dir / f"{name[-80:]}.{os.getpid()}.{next(_counter)}"
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-    finally:
-        os.close(fd)
-    return temp
 
 
 def safe_relative(rel: str) -> PurePosixPath:

@@ -202,6 +202,7 @@ class PageIndex:
         # A database of its own: the outcome manifest keeps a write transaction open between
         # commits, and SQLite allows one writer per database.
         self.conn = _connect(state_dir(out_dir) / f"pages-v{LAYOUT}-{target}.sqlite")
+        self._claimed: tuple[str | None, Any] = (None, None)  # last claim: (name, its row)
         self.target = target
         self.run = f"{time.time_ns()}"
         self._last_commit = time.monotonic()
@@ -216,7 +217,7 @@ class PageIndex:
 
     def unchanged(self, rel: str, digest: str) -> int | None:
         """Return the page's size in bytes when it was written from the same content before."""
-        if getattr(self, "_claimed", (None,))[0] == rel:
+        if self._claimed[0] == rel:
             row = self._claimed[1]
             row = row[1:] if row is not None else None
         else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from typing import Any, Iterator, Mapping
@@ -229,10 +228,10 @@ def _risky_scalar(text: str, scan: _Scan) -> str | None:
         return "anchor, alias, tag or complex key"
     if first in "\"'":
         if _DATE_START.match(text, 1):
-            end = text.find(first, 1)
-            if end < 0 or "\\" in text[1:end]:
+            close = text.find(first, 1)
+            if close < 0 or "\\" in text[1:close]:
                 return "quoted date spanning lines or with escapes"
-            scan.quoted.add(text[1:end])
+            scan.quoted.add(text[1:close])
         return None
     if first in "[{":
         for item in _FLOW_ITEM.finditer(text):
@@ -398,7 +397,3 @@ def _top_level_key_lines(text: str, first_line: int) -> dict[str, int]:
 _resolver = yaml.resolver.Resolver()
 _TIMESTAMPS = _Loader("")  # its constructor types plain dates exactly as the PyYAML path
 
-
-def is_date_like(value: Any) -> bool:
-    """Return True for the date and time values YAML and TOML produce."""
-    return isinstance(value, (dt.date, dt.time))

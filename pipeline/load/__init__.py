@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Iterable, Iterator
+from typing import Any, ClassVar, Iterable
 
 from pipeline.errors import ConfigError
 from pipeline.record import Record
@@ -93,13 +93,3 @@ def get_writer(name: str) -> type[Writer]:
         raise ConfigError(f"unknown format {name!r}",
                           fix=f"valid formats: {', '.join(sorted(WRITERS))}") from None
 
-
-def tee(records: Iterable[Record], writers: list[Writer],
-        on_record: Callable[[Record], None] | None = None) -> Iterator[Record]:
-    """Pass records through, writing each to every writer (one pass, nothing held)."""
-    for record in records:
-        for writer in writers:
-            writer.write(record)
-        if on_record is not None:
-            on_record(record)
-        yield record

@@ -95,14 +95,6 @@ def _remove(mapping: dict[str, Any], dotted: str) -> None:
                 del parent[key]
 
 
-def _set(mapping: dict[str, Any], dotted: str, value: Any) -> None:
-    """Set a dotted key path inside nested dicts that already exist."""
-    parts = dotted.split(".")
-    for part in parts[:-1]:
-        mapping = mapping[part]
-    mapping[parts[-1]] = value
-
-
 def split_list(text: str, separator: str) -> list[str]:
     """Split a separated string into trimmed, non-empty items."""
     return [item.strip() for item in text.split(separator) if item.strip()]

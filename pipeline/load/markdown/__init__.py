@@ -93,8 +93,6 @@ class MarkdownWriter(Writer):
         self.folder = out_dir / "markdown" / self.target.name
         self.tmp_dir = staging_dir(out_dir)
         self.index = PageIndex(out_dir, self.target.name)
-        self.written = 0
-        self.skipped = 0
 
     def _unique(self, rel: str, record: Record) -> str:
         """Return `rel` (inside the content folder), or a variant with the id or a counter if
@@ -157,19 +155,16 @@ class MarkdownWriter(Writer):
         size = self.index.unchanged(rel, digest)
         # The size check also catches a page that a power loss left empty or cut short.
         if size is not None and _size(target) == size:
-            self.skipped += 1
             if prepared and prepared.staged:
                 Path(prepared.staged).unlink(missing_ok=True)
         elif prepared and prepared.staged:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(prepared.staged, target)
-            self.written += 1
         else:
             if prepared:
                 data = prepared.data if prepared.data is not None else \
                     self.target.render(record).encode("utf-8")
             write_atomic(target, data, self.tmp_dir, durable=False)
-            self.written += 1
         self.index.mark(rel, digest, length)
 
     def close(self) -> list[Path]:
