@@ -20,11 +20,9 @@ import calendar
 import datetime as dt
 import itertools
 import json
-import multiprocessing
 import re
 import shutil
 import sys
-import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -37,6 +35,7 @@ from tqdm import tqdm
 from pipeline.errors import PipelineError
 from pipeline.extract import DEFAULT_MAX_BYTES, decode, parse_document, read_bytes
 from pipeline.extract.frontmatter import split
+from pipeline.pool import ordered_map
 from pipeline.run import resolve_inputs
 from pipeline.transform import is_placeholder_body
 from pipeline.transform.dates import normalise_date
@@ -898,40 +897,12 @@ def _chunks(files: Iterable[tuple[Path, str]], max_bytes: int,
         yield chunk, max_bytes
 
 
-def _throttled(chunks: Iterator[Any], window: threading.Semaphore,
-               stop: threading.Event) -> Iterator[Any]:
-    """Feed the pool no further ahead of the parent than the window allows."""
-    for chunk in chunks:
-        window.acquire()
-        if stop.is_set():
-            return
-        yield chunk
-
-
 def partials(files: Iterable[tuple[Path, str]], workers: int,
              max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Inventory]:
     """Map the per-file work over the files on `workers` processes; yield partial inventories
-    of consecutive runs of files, in input order."""
-    chunks = _chunks(files, max_bytes)
-    if workers <= 1:
-        yield from map(_inventory_of, chunks)
-        return
-    # The pool shape of run.outcomes: fork where it is safe; imap keeps input order, so the
-    # figures (first examples, capped value lists) do not depend on scheduling. imap would
-    # read every file name ahead and queue every result not taken yet: a window of chunks in
-    # flight keeps memory flat whatever the corpus size.
-    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    size = workers * 4
-    window, stop = threading.Semaphore(size), threading.Event()
-    with context.Pool(workers) as pool:
-        try:
-            for partial in pool.imap(_inventory_of, _throttled(chunks, window, stop)):
-                window.release()
-                yield partial
-        finally:
-            stop.set()  # the consumer stopped early: unblock the feeder so the pool can close
-            for _ in range(size):
-                window.release()
+    of consecutive runs of files, in input order (so the figures, first examples and capped
+    value lists, do not depend on scheduling)."""
+    yield from ordered_map(_inventory_of, _chunks(files, max_bytes), workers)
 
 
 def inspect_corpus(inputs: Iterable[Path], workers: int = 1,
@@ -940,7 +911,7 @@ def inspect_corpus(inputs: Iterable[Path], workers: int = 1,
     files = resolve_inputs(inputs)
     inventory = Inventory()
     # The total only when the bar shows: counting the files is a walk of its own.
-    total = None if quiet or not hasattr(files, "__len__") else len(files)
+    total = None if quiet else len(files)
     progress = tqdm(total=total, unit="file", file=sys.stderr, leave=False,
                     disable=True if quiet else None)
     with progress:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +17,7 @@ from pipeline.errors import ConfigError, PipelineError
 from pipeline.extract import DEFAULT_MAX_BYTES, discover, read_bytes
 from pipeline.load import WriteOptions, Writer, get_writer
 from pipeline.load.markdown import get_target
+from pipeline.pool import ordered_map
 from pipeline.record import ARTICLE, Outcome, Record, Rejection, Warning_
 from pipeline.report import Report
 from pipeline.state import (CacheReader, CorpusIndex, Manifest, clear_staging, config_key,
@@ -118,45 +117,20 @@ def _work(item: tuple[str, str]) -> Done:
                         cache.lookup if cache is not None else None)
 
 
-def _throttled(items: Iterable[tuple[Path, str]], window: threading.Semaphore,
-               stop: threading.Event) -> Iterator[tuple[str, str]]:
-    """Feed the pool no further ahead of the consumer than the window allows."""
-    for path, rel in items:
-        window.acquire()
-        if stop.is_set():
-            return
-        yield str(path), rel
-
-
 def outcomes(files: Iterable[tuple[Path, str]], work: Work, workers: int,
              manifest: Manifest | None = None) -> Iterator[Done]:
     """Map the per-file work over the files, in input order, on `workers` processes."""
     if workers <= 1:
+        # In this process the manifest's own connection answers the cache look-ups.
         lookup = manifest.lookup if manifest is not None else None
         for path, rel in files:
             yield process_file(path, rel, work, lookup)
         return
     if manifest is not None:
         manifest.commit()  # let the pool's readers see everything known so far
-    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    chunk = 32
-    # imap would read the whole input list ahead and queue every result the consumer has not
-    # taken yet (memory growing with the corpus); the window bounds files in flight.
-    size = workers * chunk * 4
-    window, stop = threading.Semaphore(size), threading.Event()
     db_path = manifest.path if manifest is not None else None
-    with context.Pool(workers, initializer=_init_worker, initargs=(work, db_path)) as pool:
-        try:
-            # imap keeps input order, so output bytes do not depend on scheduling.
-            for done in pool.imap(_work, _throttled(files, window, stop), chunksize=chunk):
-                window.release()
-                yield done
-        finally:
-            # The consumer stopped early (--on-error fail, an error): unblock the feeder so
-            # that the pool can shut down.
-            stop.set()
-            for _ in range(size):
-                window.release()
+    yield from ordered_map(_work, ((str(path), rel) for path, rel in files), workers,
+                           initializer=_init_worker, initargs=(work, db_path), chunksize=32)
 
 
 class InputSet:
