@@ -9,6 +9,10 @@ contender once, alternating, each as a fresh subprocess writing jsonl, csv and m
 time, CPU time and peak memory are measured from outside the child. Figures are printed as a
 table and written to a JSON file.
 
+Beside the naive script and the pipeline runs the I/O floor (bench/floor.py): every input read
+and every output file created, nothing parsed, on the same number of processes. Its ratio over
+the naive script is the ceiling for any tool on this machine and file system.
+
 Memory is reported two ways because the pipeline runs a process pool:
 - `peak_rss_mib`: ru_maxrss from os.wait4, exact, of the largest single process in the child's
   tree (the kernel keeps the maximum, not the sum);
@@ -244,11 +248,27 @@ class Contender:
     n: int
     corpus: Path
     command: Callable[[Path, Path], list[str]]
+    #: How many records an output folder holds (the run is checked against the corpus size).
+    count: Callable[[Path], int] = lambda out: _count_lines(out / "articles.jsonl")
 
 
 def naive_command(corpus: Path, out: Path) -> list[str]:
     """The baseline script's command line."""
     return [sys.executable, str(BENCH_DIR / "naive.py"), str(corpus), str(out)]
+
+
+def floor_command(workers: int) -> Callable[[Path, Path], list[str]]:
+    """The I/O floor's command line (bench/floor.py): reads and writes only, no parsing."""
+    def command(corpus: Path, out: Path) -> list[str]:
+        """Build the floor command for corpus into out."""
+        return [sys.executable, str(BENCH_DIR / "floor.py"), str(corpus), str(out), str(workers)]
+    return command
+
+
+def _count_pages(out: Path) -> int:
+    """Files in the floor's markdown folder: one per record."""
+    folder = out / "markdown"
+    return sum(1 for _ in os.scandir(folder)) if folder.is_dir() else 0
 
 
 def pipeline_command(workers: int) -> Callable[[Path, Path], list[str]]:
@@ -281,7 +301,7 @@ def run_once(contender: Contender, round_no: int, work_dir: Path, stamp: str = "
     if code != 0:
         tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
         raise SystemExit(f"{contender.label} exited with {code}; last output:\n{tail}")
-    records = _count_lines(out / "articles.jsonl")
+    records = contender.count(out)
     if records != contender.n:
         raise SystemExit(f"{contender.label} wrote {records} records for {contender.n} inputs "
                          f"(see {out})")
@@ -424,6 +444,8 @@ def main(argv: list[str] | None = None) -> int:
     if mode == "compare":
         contenders.append(Contender("naive", "naive", args.n, Path(corpora[args.n]["dir"]),
                                     naive_command))
+        contenders.append(Contender("floor", "floor", args.n, Path(corpora[args.n]["dir"]),
+                                    floor_command(args.workers), _count_pages))
     for n in sizes:
         label = f"pipeline@{n}" if args.rss_scale else "pipeline"
         contenders.append(Contender(label, "pipeline", n, Path(corpora[n]["dir"]), pipeline_cmd))
@@ -447,6 +469,10 @@ def main(argv: list[str] | None = None) -> int:
         naive, ours = summary["naive"], summary["pipeline"]
         derived["files_per_s_ratio_pipeline_over_naive"] = _ratio(
             ours["files_per_s_median"], naive["files_per_s_median"])
+        # The highest ratio any tool could reach here: reading every input and creating every
+        # output file, with no parsing, on the same cores.
+        derived["files_per_s_ratio_floor_over_naive"] = _ratio(
+            summary["floor"]["files_per_s_median"], naive["files_per_s_median"])
         derived["peak_rss_ratio_pipeline_over_naive"] = _ratio(
             ours["peak_rss_mib_median"], naive["peak_rss_mib_median"])
         derived["tree_peak_ratio_pipeline_over_naive"] = _ratio(

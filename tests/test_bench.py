@@ -17,7 +17,7 @@ pytest.importorskip("frontmatter", reason="the naive baseline needs python-front
 
 
 def test_run_bench_smoke(tmp_path: Path) -> None:
-    """Both tools run on 30 documents and the JSON holds positive rates and memory figures."""
+    """Naive, floor and pipeline run on 30 documents and the JSON holds positive rates and memory figures."""
     out = tmp_path / "results.json"
     corpora = tmp_path / "corpora"
     cmd = [sys.executable, str(RUN_BENCH), "--n", "30", "--rounds", "1", "--workers", "2",
@@ -27,13 +27,14 @@ def test_run_bench_smoke(tmp_path: Path) -> None:
 
     result = json.loads(out.read_text(encoding="utf-8"))
     assert result["mode"] == "compare" and result["n"] == 30
-    assert set(result["summary"]) == {"naive", "pipeline"}
+    assert set(result["summary"]) == {"naive", "floor", "pipeline"}
     for summary in result["summary"].values():
         assert summary["files_per_s_median"] > 0
         assert summary["peak_rss_mib_median"] > 0
-    assert {run["label"] for run in result["runs"]} == {"naive", "pipeline"}
+    assert {run["label"] for run in result["runs"]} == {"naive", "floor", "pipeline"}
     assert all(run["records"] == 30 for run in result["runs"])
     assert result["derived"]["files_per_s_ratio_pipeline_over_naive"] > 0
+    assert result["derived"]["files_per_s_ratio_floor_over_naive"] > 0
     assert result["machine"]["cpu_count"] >= 1 and result["machine"]["python"]
 
     # The corpus is reused on a second run, and --pipeline-only skips the baseline.

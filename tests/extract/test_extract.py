@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from pipeline.errors import DuplicateKeyError, EncodingError, FrontMatterError
-from pipeline.extract import parse_document, read_document
+from pipeline.extract import discover, parse_document, read_document
 from pipeline.errors import FileTooLargeError
 
 
@@ -141,3 +141,23 @@ def test_size_limit_refuses_before_reading(tmp_path) -> None:
 def test_block_scalar_keeping_trailing_newlines() -> None:
     raw = parse_document(b"---\nk: |+\n  x\n\n---\n", "k.md")
     assert raw.front_matter == {"k": "x\n\n"}
+
+
+def test_discover_sorts_large_folders_in_bounded_runs(tmp_path, monkeypatch) -> None:
+    """A folder longer than one run is merged from spilled runs into the same name order,
+    odd names and subfolders included."""
+    import pipeline.extract as extract_module
+
+    names = [f"{i:03d}-{chr(0x3b1 + i % 20)}.md" for i in range(57)] + ["a\nb.md", "Z.md"]
+    for name in names:
+        (tmp_path / name).write_text("x")
+    (tmp_path / "050-sub").mkdir()
+    (tmp_path / "050-sub" / "inner.md").write_text("x")
+    (tmp_path / ".hidden.md").write_text("x")
+    expected = [rel for _, rel in discover([tmp_path])]
+    monkeypatch.setattr(extract_module, "LISTING_RUN", 5)
+    spilled = [(path, rel) for path, rel in discover([tmp_path])]
+    assert [rel for _, rel in spilled] == expected
+    top = sorted(names + ["050-sub"])
+    assert expected == [f"{n}/inner.md" if n == "050-sub" else n for n in top]
+    assert all(path == tmp_path / rel for path, rel in spilled)
