@@ -18,6 +18,9 @@ _WINDOWS_RESERVED = re.compile(r"(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])
 #: Staging folder, relative to the output folder: temporary files live there, not beside the
 #: outputs, so a killed run leaves only complete files under their final names.
 STAGING = Path(".pipeline") / "tmp"
+#: Buffer of the big output files (JSONL, CSV): tens of thousands of small appends become a
+#: few hundred large writes.
+BUFFER = 1 << 20
 _counter = itertools.count()
 
 
@@ -28,17 +31,19 @@ class AtomicFile:
     be on the same file system as `path` for the rename to be atomic.
     """
 
-    def __init__(self, path: Path, mode: str = "w", tmp_dir: Path | None = None) -> None:
+    def __init__(self, path: Path, mode: str = "w", tmp_dir: Path | None = None,
+                 buffering: int = -1) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         staging = tmp_dir if tmp_dir is not None else path.parent / STAGING
         staging.mkdir(parents=True, exist_ok=True)
         self.tmp = staging / f"{path.name}.{os.getpid()}.{next(_counter)}"
         if "b" in mode:
-            self.handle: IO[Any] = open(self.tmp, mode)
+            self.handle: IO[Any] = open(self.tmp, mode, buffering=buffering)
         else:
             # newline="" keeps the LF we write as LF on every platform.
-            self.handle = open(self.tmp, mode, encoding="utf-8", newline="")
+            self.handle = open(self.tmp, mode, buffering=buffering, encoding="utf-8",
+                               newline="")
 
     def write(self, data: Any) -> int:
         """Write to the temporary file."""

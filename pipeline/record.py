@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Union
 
@@ -59,6 +60,22 @@ class Record:
     def path(self) -> str:
         """Return the source path relative to the input folder."""
         return str(self.data["source"]["path"])
+
+    def slim(self) -> "Record":
+        """The part of the record the main process needs when the pool has serialised it
+        already: id, URL and related ids (corpus checks), source, warnings and parser."""
+        data = self.data
+        slim: dict[str, Any] = {"source": data["source"]}
+        if self.shape == ARTICLE:
+            slim.update(id=data["id"], url=data.get("url"),
+                        related=[{"id": link.get("id")} for link in data.get("related", ())])
+        return Record(self.shape, slim, self.warnings, self.parser)
+
+
+def record_json(data: dict[str, Any]) -> bytes:
+    """A record's data as one line of UTF-8 JSON (its JSONL line, and its manifest entry)."""
+    # ensure_ascii=False keeps non-ASCII text readable; allow_nan=False because NaN is not JSON.
+    return json.dumps(data, ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
 @dataclass(frozen=True, slots=True)

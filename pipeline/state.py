@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from pipeline import __version__
-from pipeline.record import Outcome, Record, Rejection, Warning_
+from pipeline.record import Outcome, Record, Rejection, Warning_, record_json
 
 STATE_DIR = ".pipeline"
 #: Bumped whenever a table changes shape: a manifest of another layout is simply not read.
@@ -81,16 +81,22 @@ def _connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
     return conn
 
 
-def encode_outcome(outcome: Outcome) -> str:
-    """Serialise a Record or Rejection for the cache."""
+def encode_outcome(outcome: Outcome, data_json: bytes | None = None) -> bytes:
+    """Serialise a Record or Rejection for the cache, as UTF-8 JSON.
+
+    `data_json` is record_json(outcome.data) when the caller has it already: the record's
+    data is then serialised once for both the manifest and the JSONL line.
+    """
     if isinstance(outcome, Rejection):
-        return json.dumps({"rejection": outcome.as_dict()}, ensure_ascii=False)
-    return json.dumps({"shape": outcome.shape, "data": outcome.data,
+        return json.dumps({"rejection": outcome.as_dict()}, ensure_ascii=False).encode("utf-8")
+    head = json.dumps({"shape": outcome.shape,
                        "warnings": [w.as_dict() for w in outcome.warnings],
-                       "parser": outcome.parser}, ensure_ascii=False)
+                       "parser": outcome.parser}, ensure_ascii=False).encode("utf-8")
+    data = data_json if data_json is not None else record_json(outcome.data)
+    return head[:-1] + b', "data": ' + data + b"}"
 
 
-def decode_outcome(text: str) -> Outcome:
+def decode_outcome(text: bytes | str) -> Outcome:
     """Rebuild a Record or Rejection from the cache."""
     value = json.loads(text)
     if "rejection" in value:
@@ -109,7 +115,7 @@ class Manifest:
         self.conn = _connect(self.path)
         self.run = f"{time.time_ns()}"
         self._last_commit = time.monotonic()
-        self._pending: list[tuple[str, str, str]] = []
+        self._pending: list[tuple[str, str, bytes]] = []
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'config'").fetchone()
         if row is None or row[0] != key:
             # Another profile, option or code version: no cached outcome can be trusted.
@@ -117,13 +123,13 @@ class Manifest:
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('config', ?)", (key,))
         self.conn.commit()
 
-    def lookup(self, path: str, sha256: str) -> str | None:
+    def lookup(self, path: str, sha256: str) -> bytes | None:
         """Return the cached outcome of an input with these exact bytes, if any."""
         row = self.conn.execute("SELECT outcome FROM outcomes WHERE path = ? AND sha256 = ?",
                                 (path, sha256)).fetchone()
         return row[0] if row else None
 
-    def store(self, path: str, sha256: str, outcome: str) -> None:
+    def store(self, path: str, sha256: str, outcome: bytes) -> None:
         """Remember the outcome of one input (written in batches)."""
         self._pending.append((path, sha256, outcome))
         if len(self._pending) >= 256:
@@ -162,7 +168,7 @@ class CacheReader:
     def __init__(self, db_path: Path) -> None:
         self.conn = _connect(db_path, readonly=True) if db_path.exists() else None
 
-    def lookup(self, path: str, sha256: str) -> str | None:
+    def lookup(self, path: str, sha256: str) -> bytes | None:
         """Return the cached outcome of an input with these exact bytes, if any."""
         if self.conn is None:
             return None

@@ -33,11 +33,13 @@ class Writer(ABC):
         self.options = options
 
     @classmethod
-    def prepare(cls, record: Record, shape: str, options: WriteOptions) -> Any:
+    def prepare(cls, record: Record, shape: str, options: WriteOptions,
+                data_json: bytes | None = None) -> Any:
         """Do the pure part of writing one record (serialising it), or return None.
 
         Runs in the pool processes beside extract and transform, so the main process, which
         every record passes through, only appends bytes; `write` receives the result.
+        `data_json`, when given, is record_json(record.data), computed once per record.
         """
         return None
 

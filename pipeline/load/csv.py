@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from pipeline.atomic import AtomicFile
+from pipeline.atomic import BUFFER, AtomicFile
 from pipeline.errors import LoadError
 from pipeline.load import WriteOptions, Writer, register
 from pipeline.load.html import FIELD as HTML_FIELD, EXTENSIONS as HTML_EXTENSIONS
@@ -117,6 +117,15 @@ GENERIC_COLUMNS: tuple[Column, ...] = (
     Column("body", "string", lambda d: d["body"], "Body, untouched"),
 )
 
+def _rows_text(rows: list[list[str]]) -> bytes:
+    """CSV text of rows, as UTF-8 bytes."""
+    buffer = io.StringIO()
+    # RFC 4180 ends records with CRLF. With LF instead, Python's csv module would leave a
+    # cell holding a lone CR unquoted and every reader would split the row there.
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
 # Characters a spreadsheet treats as the start of a formula (OWASP CSV injection guidance).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -198,44 +207,37 @@ class CsvWriter(Writer):
         self.articles = self._open(ARTICLES_CSV, self.columns)
         self.related = self._open(RELATED_CSV, RELATED_COLUMNS) if shape == ARTICLE else None
 
-    def _open(self, name: str, columns: tuple[Column, ...]) -> Any:
+    def _open(self, name: str, columns: tuple[Column, ...]) -> AtomicFile:
         """Open one CSV file and write its header."""
-        handle = AtomicFile(self.out_dir / name)
+        handle = AtomicFile(self.out_dir / name, "wb", buffering=BUFFER)
         self.files.append(handle)
         # A BOM lets spreadsheet programs detect UTF-8; analytics tools are better without.
         if self.options.spreadsheet_safe:
-            handle.write("\ufeff")
-        # RFC 4180 ends records with CRLF. With LF instead, Python's csv module would leave a
-        # cell holding a lone CR unquoted and every reader would split the row there.
-        writer = csv.writer(handle.handle, lineterminator="\r\n")
-        writer.writerow([c.name for c in columns])
-        return writer
+            handle.write("\ufeff".encode("utf-8"))
+        handle.write(_rows_text([[c.name for c in columns]]))
+        return handle
 
     @classmethod
-    def prepare(cls, record: Record, shape: str, options: WriteOptions) -> tuple[str, str]:
-        """Return the CSV text of the article row and of its related rows."""
+    def prepare(cls, record: Record, shape: str, options: WriteOptions,
+                data_json: bytes | None = None) -> tuple[bytes, bytes]:
+        """Return the UTF-8 CSV text of the article row and of its related rows."""
         safe = options.spreadsheet_safe
         data = record.data
         columns = GENERIC_COLUMNS if shape == GENERIC else article_columns(options.html)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow([cell(c.get(data), c.type, safe) for c in columns])
-        article = buffer.getvalue()
+        article = _rows_text([[cell(c.get(data), c.type, safe) for c in columns]])
         if shape != ARTICLE:
-            return article, ""
-        buffer.seek(0)
-        buffer.truncate()
-        for position, link in enumerate(data["related"], start=1):
-            row = {**link, "article_id": data["id"], "position": position}
-            writer.writerow([cell(c.get(row), c.type, safe) for c in RELATED_COLUMNS])
-        return article, buffer.getvalue()
+            return article, b""
+        related = [[cell(c.get({**link, "article_id": data["id"], "position": position}),
+                         c.type, safe) for c in RELATED_COLUMNS]
+                   for position, link in enumerate(data["related"], start=1)]
+        return article, _rows_text(related) if related else b""
 
-    def write(self, record: Record, prepared: tuple[str, str] | None = None) -> None:
+    def write(self, record: Record, prepared: tuple[bytes, bytes] | None = None) -> None:
         """Write one article row and its related rows."""
         article, related = prepared or self.prepare(record, self.shape, self.options)
-        self.files[0].write(article)
-        if related:
-            self.files[1].write(related)
+        self.articles.write(article)
+        if related and self.related is not None:
+            self.related.write(related)
 
     def close(self) -> list[Path]:
         """Commit the CSV files and write datapackage.json."""

@@ -10,19 +10,13 @@ import json
 from pathlib import Path
 from typing import Iterator
 
-from pipeline.atomic import AtomicFile
+from pipeline.atomic import BUFFER, AtomicFile
 from pipeline.errors import LoadError
 from pipeline.load import WriteOptions, Writer, register
 from pipeline.load.html import FIELD as HTML_FIELD, with_answer_html
-from pipeline.record import ARTICLE, GENERIC, Record
+from pipeline.record import ARTICLE, GENERIC, Record, record_json
 
 FILE_NAME = "articles.jsonl"
-
-
-def dumps(record: Record) -> str:
-    """Serialise one record as its JSONL line (without the newline)."""
-    # ensure_ascii=False keeps non-ASCII text readable; allow_nan=False because NaN is not JSON.
-    return json.dumps(record.data, ensure_ascii=False, allow_nan=False)
 
 
 def shape_of(data: dict[str, object]) -> str:
@@ -39,17 +33,18 @@ class JsonlWriter(Writer):
 
     def __init__(self, out_dir: Path, shape: str, options: WriteOptions) -> None:
         super().__init__(out_dir, shape, options)
-        self.file = AtomicFile(self.out_dir / FILE_NAME)
+        self.file = AtomicFile(self.out_dir / FILE_NAME, "wb", buffering=BUFFER)
 
     @classmethod
-    def prepare(cls, record: Record, shape: str, options: WriteOptions) -> str:
-        """Return the record's line."""
+    def prepare(cls, record: Record, shape: str, options: WriteOptions,
+                data_json: bytes | None = None) -> bytes:
+        """Return the record's line as UTF-8 bytes."""
         # Only articles have an answer; a generic record's front matter is kept as it is.
         if options.html and shape == ARTICLE and record.shape == ARTICLE:
-            record = Record(record.shape, with_answer_html(record.data), record.warnings)
-        return dumps(record) + "\n"
+            return record_json(with_answer_html(record.data)) + b"\n"
+        return (data_json if data_json is not None else record_json(record.data)) + b"\n"
 
-    def write(self, record: Record, prepared: str | None = None) -> None:
+    def write(self, record: Record, prepared: bytes | None = None) -> None:
         """Append one line."""
         self.file.write(prepared if prepared is not None
                         else self.prepare(record, self.shape, self.options))

@@ -115,7 +115,8 @@ class MarkdownWriter(Writer):
         return self.folder.joinpath(*safe_relative(rel).parts)
 
     @classmethod
-    def prepare(cls, record: Record, shape: str, options: WriteOptions) -> Prepared | None:
+    def prepare(cls, record: Record, shape: str, options: WriteOptions,
+                data_json: bytes | None = None) -> Prepared | None:
         """Render the page of a pure target in a pool process, and stage its file there.
 
         Creating a file is the most expensive step of writing a page (the file system's
