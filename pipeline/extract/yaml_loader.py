@@ -199,7 +199,9 @@ _FAST_ALIAS_LIMITS = (_yaml_rs.AliasLimits(max_total_replayed_events=MAX_EXPANDE
 # because long one-line answers are full of `*`, digits and dates.
 # (It starts with a literal newline, which the regex engine finds with a fast scan; the text
 # gets one in front.)
-_LINE = re.compile(r"\n[ \t]*((?:-[ \t]+)*)(?:([^\n:#\[{'\"]*?):[ \t]+)?([^\s#])")
+# (The key is matched greedily and possessively: it cannot hold a `:`, so the first `:` ends
+# it either way, and the lazy form cost one regex step per character of every long line.)
+_LINE = re.compile(r"\n[ \t]*((?:-[ \t]+)*)(?:([^\n:#\[{'\"]*+):[ \t]+)?([^\s#])")
 # Numbers YAML 1.1 and 1.2 read differently: leading-zero and 0o octals, binary, exponents
 # (1.1 needs a dot and a signed exponent), underscores; sexagesimal (1:20) is caught as a
 # string PyYAML would type, after the parse.
