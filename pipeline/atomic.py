@@ -71,11 +71,17 @@ def stage(tmp_dir: Path, name: str, data: bytes, durable: bool = False) -> Path:
     process, a sync also protects against power loss but costs a disk flush per file, too
     much for tens of thousands of pages (whose index records their size to detect such a loss).
     """
-    tmp_dir.mkdir(parents=True, exist_ok=True)
     temp = tmp_dir / f"{name[-80:]}.{os.getpid()}.{next(_counter)}"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
     try:
         # One os-level write: the buffered-file machinery costs more than the data here.
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            fd = os.open(temp, flags, 0o644)
+        except FileNotFoundError:
+            # The folder is made on first use rather than checked before every file (a
+            # mkdir and a stat per page).
+            tmp_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(temp, flags, 0o644)
         try:
             view = memoryview(data)
             while view:

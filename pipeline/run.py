@@ -143,6 +143,8 @@ def _work(item: tuple[str, str]) -> Done:
 def outcomes(files: Iterable[tuple[Path, str]], work: Work, workers: int,
              manifest: Manifest | None = None) -> Iterator[Done]:
     """Map the per-file work over the files, in input order, on `workers` processes."""
+    if manifest is not None and manifest.empty():
+        manifest = None  # a first run into this folder: no look-up can hit
     if workers <= 1:
         # In this process the manifest's own connection answers the cache look-ups.
         lookup = manifest.lookup if manifest is not None else None
@@ -243,6 +245,8 @@ def migrate(inputs: Iterable[Path], options: Options,
         progress = tqdm(total=len(files), unit="file", file=sys.stderr, leave=False,
                         disable=True if options.quiet else None)
         with progress:
+            for writer in writers:
+                write_opts = writer.prepare_options(write_opts)
             work = Work(profile, options.max_bytes, tuple(writer_classes), write_opts)
             for done in outcomes(files, work, _workers(options.workers, len(files)), manifest):
                 progress.update()

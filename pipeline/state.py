@@ -123,6 +123,10 @@ class Manifest:
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('config', ?)", (key,))
         self.conn.commit()
 
+    def empty(self) -> bool:
+        """True when no earlier run left an outcome (nothing to look up)."""
+        return self.conn.execute("SELECT 1 FROM outcomes LIMIT 1").fetchone() is None
+
     def lookup(self, path: str, sha256: str) -> bytes | None:
         """Return the cached outcome of an input with these exact bytes, if any."""
         row = self.conn.execute("SELECT outcome FROM outcomes WHERE path = ? AND sha256 = ?",
@@ -240,6 +244,11 @@ class PageIndex:
         if now - self._last_commit >= _COMMIT_EVERY:
             self.conn.commit()
             self._last_commit = now
+
+    def empty(self) -> bool:
+        """True when the index holds no page of any run."""
+        return self.conn.execute("SELECT 1 FROM pages WHERE target = ? LIMIT 1",
+                                 (self.target,)).fetchone() is None
 
     def stale(self) -> list[str]:
         """Pages of earlier runs that this run did not produce."""

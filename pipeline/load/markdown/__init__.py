@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar, Iterator
@@ -93,6 +93,11 @@ class MarkdownWriter(Writer):
         self.folder = out_dir / "markdown" / self.target.name
         self.tmp_dir = staging_dir(out_dir)
         self.index = PageIndex(out_dir, self.target.name)
+        self._made: set[Path] = set()
+
+    def prepare_options(self, options: WriteOptions) -> WriteOptions:
+        """Tell `prepare` whether an earlier run left pages whose digests are worth a look."""
+        return replace(options, earlier_pages=not self.index.empty())
 
     def _unique(self, rel: str, record: Record) -> str:
         """Return `rel` (inside the content folder), or a variant with the id or a counter if
@@ -109,6 +114,15 @@ class MarkdownWriter(Writer):
             tag = record.data.get("id") if counter == 2 and record.shape == ARTICLE else counter
             candidate = f"{stem}-{tag}{suffix}"
         return candidate
+
+    def _make_parent(self, target: Path) -> None:
+        """Create a page's folder once per run, not once per page (a mkdir and a stat)."""
+        parent = target.parent
+        if parent not in self._made:
+            parent.mkdir(parents=True, exist_ok=True)
+            if len(self._made) >= 4096:  # bounded: inputs may spread over many folders
+                self._made.clear()
+            self._made.add(parent)
 
     def _file(self, rel: str) -> Path:
         """Return the final location of a file inside the target folder."""
@@ -133,8 +147,12 @@ class MarkdownWriter(Writer):
         if options.out_dir is not None:
             out_dir = Path(options.out_dir)
             prefix = f"{target.content_dir}/" if target.content_dir else ""
-            if _known_digest(out_dir, target.name, prefix + preferred) != digest:
-                staged = str(stage(staging_dir(out_dir), Path(preferred).name, data))
+            if not options.earlier_pages or \
+                    _known_digest(out_dir, target.name, prefix + preferred) != digest:
+                # A staging folder per pool process: one shared folder made every file
+                # creation wait for the other processes' creations and renames in it.
+                staged = str(stage(staging_dir(out_dir) / f"p{os.getpid()}",
+                                   Path(preferred).name, data))
         return Prepared(preferred, data if staged is None else None, staged, digest, len(data))
 
     def write(self, record: Record, prepared: Prepared | None = None) -> None:
@@ -159,7 +177,7 @@ class MarkdownWriter(Writer):
             if prepared and prepared.staged:
                 Path(prepared.staged).unlink(missing_ok=True)
         elif prepared and prepared.staged:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            self._make_parent(target)
             os.replace(prepared.staged, target)
         else:
             if prepared:
