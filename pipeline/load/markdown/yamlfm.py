@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -46,21 +45,32 @@ def _scalar_text(text: str, portable: bool = False) -> str:
     """Return a one-line scalar for a string: plain when that reads back the same."""
     if portable and (not text or _PORTABLE_RISK.match(text) or text.lower() in _TYPED_WORDS):
         return _quoted(text)
-    # Keys and short values (subjects, authors) repeat across records: remember them.
-    if len(text) <= 64:
-        return _short_scalar_text(text)
-    return _scalar_text_uncached(text)
+    if len(text) > 64:
+        return _scalar_text_uncached(text)
+    # Keys and short values (subjects, authors) repeat across records: remember them (a dict,
+    # bounded by clearing, is several times cheaper per hit than functools.lru_cache).
+    found = _SHORT.get(text)
+    if found is None:
+        if len(_SHORT) >= 8192:
+            _SHORT.clear()
+        found = _SHORT[text] = _scalar_text_uncached(text)
+    return found
+
+
+_SHORT: dict[str, str] = {}
+# PyYAML picks implicit resolvers by a scalar's first character; text starting with any other
+# character is a string without asking it (a Python call per value otherwise).
+_IMPLICIT_FIRST = frozenset(k for k in _resolver.yaml_implicit_resolvers if k is not None)
+_ANY_FIRST = None in _resolver.yaml_implicit_resolvers
 
 
 def _scalar_text_uncached(text: str) -> str:
     """Return a one-line scalar for a string: plain when that reads back the same."""
-    if text and _PLAIN.fullmatch(text) and not _PLAIN_BAD.search(text) \
-            and _resolver.resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG:
+    if text and _PLAIN.fullmatch(text) and not _PLAIN_BAD.search(text) and (
+            (text[0] not in _IMPLICIT_FIRST and not _ANY_FIRST)
+            or _resolver.resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG):
         return text
     return _quoted(text)
-
-
-_short_scalar_text = lru_cache(maxsize=8192)(_scalar_text_uncached)
 
 
 def _float_text(value: float) -> str:
@@ -123,8 +133,11 @@ def _block(text: str, indent: str) -> list[str]:
 def _emit_mapping(mapping: dict[str, Any], indent: str, out: list[str], portable: bool) -> None:
     """Append the lines of a block mapping."""
     for key, value in mapping.items():
-        head = f"{indent}{_scalar_text(str(key), portable)}:"
-        _emit_value(head, value, indent, out, portable)
+        head = f"{indent}{_scalar_text(key if key.__class__ is str else str(key), portable)}:"
+        if value.__class__ is str and "\n" not in value:
+            out.append(f"{head} {_scalar_text(value, portable)}")  # most values: one line
+        else:
+            _emit_value(head, value, indent, out, portable)
 
 
 def _emit_value(head: str, value: Any, indent: str, out: list[str], portable: bool) -> None:
