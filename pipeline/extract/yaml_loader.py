@@ -308,23 +308,33 @@ def _retype(value: Any, scan: _Scan) -> str | None:
         item, depth = stack.pop()
         if depth >= MAX_DEPTH:
             return "deep nesting"
-        pairs = item.items() if isinstance(item, dict) else enumerate(item)
-        for key, child in list(pairs):
-            if isinstance(key, str) and _typed_as(key, None) is not _SAME:
-                return f"key {key[:40]!r} is typed differently by YAML 1.1"
-            if isinstance(child, str):
-                typed = _typed_as(child, scan)
-                if typed is None:
-                    return f"value {child[:40]!r} is typed differently by YAML 1.1"
-                if typed is not _SAME:
-                    item[key] = typed
-            elif isinstance(child, (dict, list)):
+        # Values are replaced in place while iterating, which dicts and lists allow (no key is
+        # added or removed). The checks are inlined: this loop visits every scalar of every
+        # document, and a call per value cost as much as yaml-rs's parse.
+        for key, child in (item.items() if item.__class__ is dict else enumerate(item)):
+            if key.__class__ is str and key not in _SAME_KEYS:
+                if _typed_as(key, None) is not _SAME:
+                    return f"key {key[:40]!r} is typed differently by YAML 1.1"
+                if len(_SAME_KEYS) >= 8192:
+                    _SAME_KEYS.clear()
+                _SAME_KEYS.add(key)
+            kind = child.__class__
+            if kind is str:
+                if _MAYBE_TYPED.match(child):
+                    typed = _typed_as(child, scan)
+                    if typed is None:
+                        return f"value {child[:40]!r} is typed differently by YAML 1.1"
+                    if typed is not _SAME:
+                        item[key] = typed
+            elif kind is dict or kind is list:
                 stack.append((child, depth + 1))
-            elif isinstance(child, float) and child != child:
+            elif kind is float and child != child:
                 return "NaN"  # NaN != NaN: keep the reference parser's value
     return None
 
 
+#: Keys already known to read the same in YAML 1.1 (front matter repeats its keys).
+_SAME_KEYS: set[str] = set()
 _SAME = object()
 
 
