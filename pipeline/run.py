@@ -21,7 +21,7 @@ from pipeline.pool import ordered_map
 from pipeline.record import ARTICLE, Outcome, Record, Rejection, Warning_, record_json
 from pipeline.report import Report
 from pipeline.state import (CacheReader, CorpusIndex, Manifest, clear_staging, config_key,
-                            decode_outcome, encode_outcome, staging_dir)
+                            decode_outcome, encode_outcome, prune_staging, staging_dir)
 from pipeline.transform import process_bytes
 from pipeline.transform.profile import Profile, load_profile
 
@@ -305,6 +305,8 @@ def migrate(inputs: Iterable[Path], options: Options,
             manifest.close()
         if corpus is not None:
             corpus.close()
+        if not dry_run:
+            prune_staging(options.out_dir)
     if not options.quiet:
         echo(report.summary(None if dry_run else options.out_dir))
     return report

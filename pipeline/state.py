@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 import time
@@ -48,6 +49,19 @@ def staging_dir(out_dir: Path) -> Path:
 def clear_staging(out_dir: Path) -> None:
     """Remove temporary files a killed run left behind."""
     shutil.rmtree(staging_dir(out_dir), ignore_errors=True)
+
+
+def prune_staging(out_dir: Path) -> None:
+    """Remove the pool processes' staging folders that a run left empty."""
+    try:
+        folders = [entry.path for entry in os.scandir(staging_dir(out_dir)) if entry.is_dir()]
+    except OSError:
+        return
+    for folder in folders:
+        try:
+            os.rmdir(folder)
+        except OSError:
+            pass  # not empty: a file a later run's clear_staging removes
 
 
 @lru_cache(maxsize=1)
@@ -213,15 +227,21 @@ class PageIndex:
         # commits, and SQLite allows one writer per database.
         self.conn = _connect(state_dir(out_dir) / f"pages-v{LAYOUT}-{target}.sqlite")
         self._claimed: tuple[str | None, Any] = (None, None)  # last claim: (name, its row)
+        self._pending: dict[str, tuple[str, str, str, str, int, str]] = {}  # name -> row
         self.target = target
         self.run = f"{time.time_ns()}"
         self._last_commit = time.monotonic()
 
     def claim(self, rel: str) -> bool:
         """Return False if another page of this run already took this name (any case)."""
-        row = self.conn.execute(
-            "SELECT run, rel, digest, size FROM pages WHERE target = ? AND name = ?",
-            (self.target, rel.lower())).fetchone()
+        name = rel.lower()
+        pending = self._pending.get(name)
+        if pending is not None:
+            row: Any = (pending[5], pending[2], pending[3], pending[4])
+        else:
+            row = self.conn.execute(
+                "SELECT run, rel, digest, size FROM pages WHERE target = ? AND name = ?",
+                (self.target, name)).fetchone()
         self._claimed = (rel, row)  # what `unchanged` needs, without a second query
         return row is None or row[0] != self.run
 
@@ -237,13 +257,24 @@ class PageIndex:
         return row[2] if row is not None and row[0] == rel and row[1] == digest else None
 
     def mark(self, rel: str, digest: str, size: int) -> None:
-        """Record that this run produced the page."""
-        self.conn.execute("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?)",
-                          (self.target, rel.lower(), rel, digest, size, self.run))
+        """Record that this run produced the page (inserted in batches; `claim` sees the
+        batch not yet inserted)."""
+        name = rel.lower()
+        self._pending[name] = (self.target, name, rel, digest, size, self.run)
+        if len(self._pending) >= 256:
+            self._flush()
         now = time.monotonic()
         if now - self._last_commit >= _COMMIT_EVERY:
+            self._flush()
             self.conn.commit()
             self._last_commit = now
+
+    def _flush(self) -> None:
+        """Insert the batched rows."""
+        if self._pending:
+            self.conn.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?)",
+                                  list(self._pending.values()))
+            self._pending.clear()
 
     def empty(self) -> bool:
         """True when the index holds no page of any run."""
@@ -252,17 +283,20 @@ class PageIndex:
 
     def stale(self) -> list[str]:
         """Pages of earlier runs that this run did not produce."""
+        self._flush()
         rows = self.conn.execute("SELECT rel FROM pages WHERE target = ? AND run != ?",
                                  (self.target, self.run)).fetchall()
         return [r[0] for r in rows]
 
     def forget_stale(self) -> None:
         """Drop the rows of stale pages."""
+        self._flush()
         self.conn.execute("DELETE FROM pages WHERE target = ? AND run != ?",
                           (self.target, self.run))
 
     def close(self) -> None:
         """Commit and close."""
+        self._flush()
         self.conn.commit()
         self.conn.close()
 
@@ -285,6 +319,7 @@ class CorpusIndex:
             "CREATE TABLE ids (id INTEGER PRIMARY KEY, path TEXT NOT NULL);"
             "CREATE TABLE urls (url TEXT PRIMARY KEY, path TEXT NOT NULL);"
             "CREATE TABLE links (path TEXT, article_id INTEGER, related_id INTEGER);")
+        self._links: list[tuple[str, Any, Any]] = []
 
     def claim_id(self, record: Record) -> str | None:
         """Take the record's id; return the path of an earlier record that has it already."""
@@ -300,10 +335,11 @@ class CorpusIndex:
         """Remember an accepted article's links and URL; return the path of an earlier
         record with the same URL."""
         data = record.data
-        links = [(record.path, data["id"], link["id"]) for link in data["related"]
-                 if link["id"] is not None]
-        if links:
-            self.conn.executemany("INSERT INTO links VALUES (?, ?, ?)", links)
+        # Links are read only at the end: inserted in batches.
+        self._links.extend((record.path, data["id"], link["id"]) for link in data["related"]
+                           if link["id"] is not None)
+        if len(self._links) >= 1024:
+            self._flush_links()
         if not data.get("url"):
             return None
         cursor = self.conn.execute("INSERT OR IGNORE INTO urls VALUES (?, ?)",
@@ -313,10 +349,17 @@ class CorpusIndex:
         row = self.conn.execute("SELECT path FROM urls WHERE url = ?", (data["url"],)).fetchone()
         return str(row[0])
 
+    def _flush_links(self) -> None:
+        """Insert the batched links."""
+        if self._links:
+            self.conn.executemany("INSERT INTO links VALUES (?, ?, ?)", self._links)
+            self._links.clear()
+
     _DANGLING = ("FROM links l LEFT JOIN ids i ON i.id = l.related_id WHERE i.id IS NULL")
 
     def dangling(self) -> Iterator[dict[str, Any]]:
         """Related links whose target id is not among the accepted records, in input order."""
+        self._flush_links()
         rows = self.conn.execute(
             f"SELECT l.path, l.article_id, l.related_id {self._DANGLING} ORDER BY l.rowid")
         for path, article, related in rows:
@@ -324,6 +367,7 @@ class CorpusIndex:
 
     def dangling_count(self) -> int:
         """How many related links dangle."""
+        self._flush_links()
         return int(self.conn.execute(f"SELECT count(*) {self._DANGLING}").fetchone()[0])
 
     def close(self) -> None:
