@@ -52,6 +52,13 @@ def _serve(conn: Connection, func: Callable[[Any], Any],
             conn.send(("error", traceback.format_exc()))
 
 
+def _dead(proc: Any) -> WorkerError:
+    """The error for a worker process that is gone."""
+    proc.join(timeout=1)
+    return WorkerError(f"worker process {proc.pid} ended unexpectedly (exit code "
+                       f"{proc.exitcode})", fix="check memory limits; rerun to resume")
+
+
 def ordered_map(func: Callable[[In], Out], items: Iterable[In], workers: int, *,
                 initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = (),
                 chunksize: int = 1) -> Iterator[Out]:
@@ -92,7 +99,10 @@ def ordered_map(func: Callable[[In], Out], items: Iterable[In], workers: int, *,
             """Send the next chunk, if any, to a worker."""
             chunk = list(itertools.islice(source, chunksize))
             if chunk:
-                conns[worker].send(chunk)
+                try:
+                    conns[worker].send(chunk)
+                except OSError:
+                    raise _dead(procs[worker]) from None
                 in_flight.append(worker)
 
         for _ in range(DEPTH):
@@ -102,10 +112,8 @@ def ordered_map(func: Callable[[In], Out], items: Iterable[In], workers: int, *,
             worker = in_flight.popleft()
             try:
                 status, payload = conns[worker].recv()
-            except EOFError:
-                raise WorkerError(f"worker process {procs[worker].pid} ended unexpectedly "
-                                  f"(exit code {procs[worker].exitcode})",
-                                  fix="check memory limits; rerun to resume") from None
+            except (EOFError, OSError):
+                raise _dead(procs[worker]) from None
             if status != "ok":
                 raise WorkerError(f"worker process failed:\n{payload}")
             send(worker)  # keeps chunk k on worker k mod workers
