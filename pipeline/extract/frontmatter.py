@@ -69,6 +69,10 @@ def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+_LONE_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])"
+                             r"|(?<![0-9a-fA-F]{4})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+
+
 def _parse_json(text: str, first_line: int) -> tuple[Any, dict[str, int], str]:
     """Parse a JSON front matter object."""
     try:
@@ -79,6 +83,17 @@ def _parse_json(text: str, first_line: int) -> tuple[Any, dict[str, int], str]:
     except DuplicateKeyError as err:
         err.line = first_line
         raise
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as err:
+        # JSON can escape half of a UTF-16 surrogate pair (`\ud800`); no UTF-8 output can
+        # hold it, so the file is refused here rather than failing when a writer encodes it.
+        lone = _LONE_SURROGATE.search(text)
+        line = first_line + text.count("\n", 0, lone.start()) if lone else first_line
+        raise FrontMatterError("JSON string holds a lone surrogate escape (half of a UTF-16 "
+                               "pair), which UTF-8 cannot store", line=line,
+                               fix="write the character itself, or both halves of the pair"
+                               ) from err
     key_lines: dict[str, int] = {}
     for offset, raw in enumerate(text.split("\n")):
         match = re.match(r'\s*"((?:[^"\\]|\\.)*)"\s*:', raw)
