@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Union
 
+import orjson
+
 from pipeline.errors import PipelineError
 
 #: Record shapes: `article` is the canonical record of a CMS profile, `generic` keeps front matter.
@@ -72,10 +74,18 @@ class Record:
         return Record(self.shape, slim, self.warnings, self.parser)
 
 
-def record_json(data: dict[str, Any]) -> bytes:
-    """A record's data as one line of UTF-8 JSON (its JSONL line, and its manifest entry)."""
-    # ensure_ascii=False keeps non-ASCII text readable; allow_nan=False because NaN is not JSON.
-    return json.dumps(data, ensure_ascii=False, allow_nan=False).encode("utf-8")
+def record_json(data: Any) -> bytes:
+    """A value (a record's data) as compact UTF-8 JSON on one line: its JSONL line, its manifest
+    entry, a CSV cell. Non-ASCII text stays readable; keys keep their order."""
+    try:
+        # orjson: a quarter of json.dumps's time, the largest per-record serialisation cost.
+        return orjson.dumps(data)
+    except orjson.JSONEncodeError:
+        # Integers beyond 64 bits (YAML has no limit) and very deep nesting: the standard
+        # library writes them, in the same layout. allow_nan=False because NaN is not JSON
+        # (transform makes every float finite first; orjson would write null).
+        return json.dumps(data, ensure_ascii=False, allow_nan=False,
+                          separators=(",", ":")).encode("utf-8")
 
 
 @dataclass(frozen=True, slots=True)

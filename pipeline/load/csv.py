@@ -25,7 +25,7 @@ from pipeline.errors import LoadError
 from pipeline.load import WriteOptions, Writer, register
 from pipeline.load.html import FIELD as HTML_FIELD, EXTENSIONS as HTML_EXTENSIONS
 from pipeline.load.html import maybe_answer_html
-from pipeline.record import ARTICLE, GENERIC, Record
+from pipeline.record import ARTICLE, GENERIC, Record, record_json
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -151,7 +151,7 @@ def cell(value: Any, kind: str, spreadsheet_safe: bool = False) -> str:
     if value is None:
         return ""
     if kind in ("array", "object"):
-        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+        text = record_json(value).decode("utf-8")
     elif isinstance(value, float):
         text = repr(value)
     else:
