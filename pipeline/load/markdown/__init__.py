@@ -91,9 +91,10 @@ class MarkdownWriter(Writer):
         super().__init__(out_dir, shape, options)
         self.target = get_target(options.target)
         self.folder = out_dir / "markdown" / self.target.name
+        self._folder = str(self.folder)
         self.tmp_dir = staging_dir(out_dir)
         self.index = PageIndex(out_dir, self.target.name)
-        self._made: set[Path] = set()
+        self._made: set[str] = set()
 
     def prepare_options(self, options: WriteOptions) -> WriteOptions:
         """Tell `prepare` whether an earlier run left pages whose digests are worth a look."""
@@ -115,11 +116,11 @@ class MarkdownWriter(Writer):
             candidate = f"{stem}-{tag}{suffix}"
         return candidate
 
-    def _make_parent(self, target: Path) -> None:
+    def _make_parent(self, target: str) -> None:
         """Create a page's folder once per run, not once per page (a mkdir and a stat)."""
-        parent = target.parent
+        parent = os.path.dirname(target)
         if parent not in self._made:
-            parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(parent, exist_ok=True)
             if len(self._made) >= 4096:  # bounded: inputs may spread over many folders
                 self._made.clear()
             self._made.add(parent)
@@ -170,7 +171,9 @@ class MarkdownWriter(Writer):
             # (the first of two records with one URL keeps it). Compared by content.
             data = self.target.render(record).encode("utf-8")
             digest, length = hashlib.sha256(data).hexdigest(), len(data)
-        target = self._file(rel)
+        # `rel` is safe already (from _unique); plain string joins, as this runs once per page
+        # in the main process, which every record passes through.
+        target = os.path.join(self._folder, rel)
         size = self.index.unchanged(rel, digest)
         # The size check also catches a page that a power loss left empty or cut short.
         if size is not None and _size(target) == size:
@@ -183,7 +186,7 @@ class MarkdownWriter(Writer):
             if prepared:
                 data = prepared.data if prepared.data is not None else \
                     self.target.render(record).encode("utf-8")
-            write_atomic(target, data, self.tmp_dir, durable=False)
+            write_atomic(Path(target), data, self.tmp_dir, durable=False)
         self.index.mark(rel, digest, length)
 
     def close(self) -> list[Path]:
@@ -251,10 +254,10 @@ def _close_reader(out_dir: Path, target: str) -> None:
         reader.conn.close()
 
 
-def _size(path: Path) -> int | None:
+def _size(path: str) -> int | None:
     """Return a file's size, or None if it does not exist."""
     try:
-        return path.stat().st_size
+        return os.stat(path).st_size
     except OSError:
         return None
 
