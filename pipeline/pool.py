@@ -80,7 +80,7 @@ def ordered_map(func: Callable[[In], Out], items: Iterable[In], workers: int, *,
         yield from map(func, items)
         return
     # fork where it is safe: the workers start at once and share the parent's imports.
-    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    context: Any = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     conns: list[Connection] = []
     procs = []
     try:

@@ -11,7 +11,6 @@ for DuckDB.
 from __future__ import annotations
 
 import csv
-import io
 import datetime as dt
 import json
 import re
