@@ -27,8 +27,14 @@ class WorkerError(PipelineError):
 
 
 def _serve(conn: Connection, func: Callable[[Any], Any],
-           initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
+           initializer: Callable[..., None] | None, initargs: tuple[Any, ...],
+           inherited: list[Connection]) -> None:
     """A worker: map each chunk received and send its results back, until told to stop."""
+    # A forked worker holds copies of the main process's ends of the pipes made so far, its
+    # own included; closed, so that when the main process dies (kill -9) the pipe reports
+    # end-of-file and the worker exits instead of waiting forever.
+    for other in inherited:
+        other.close()
     # Ctrl-C is the main process's to handle; it stops the workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if initializer is not None:
@@ -80,14 +86,17 @@ def ordered_map(func: Callable[[In], Out], items: Iterable[In], workers: int, *,
         yield from map(func, items)
         return
     # fork where it is safe: the workers start at once and share the parent's imports.
-    context: Any = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    fork = sys.platform == "linux"
+    context: Any = multiprocessing.get_context("fork" if fork else "spawn")
     conns: list[Connection] = []
     procs = []
     try:
         for _ in range(workers):
             parent, child = context.Pipe()
-            proc = context.Process(target=_serve, args=(child, func, initializer, initargs),
-                                   daemon=True)
+            # (A spawned worker inherits no descriptors, and must not be sent these.)
+            inherited = [*conns, parent] if fork else []
+            proc = context.Process(target=_serve, daemon=True,
+                                   args=(child, func, initializer, initargs, inherited))
             proc.start()
             child.close()
             conns.append(parent)

@@ -74,3 +74,49 @@ def test_one_worker_maps_in_process() -> None:
     assert list(ordered_map(_square, range(5), 1, initializer=seen.append,
                             initargs=("init",))) == [0, 1, 4, 9, 16]
     assert seen == ["init"]
+
+
+_ORPHAN_SCRIPT = """
+import os, sys, time
+from pipeline.pool import ordered_map
+
+def slow(n):
+    time.sleep(0.02)
+    return os.getpid()
+
+results = ordered_map(slow, range(10 ** 6), 2, chunksize=1)
+pids = {next(results) for _ in range(12)}
+print(" ".join(map(str, sorted(pids))), flush=True)
+time.sleep(120)
+"""
+
+
+def _alive(pid: int) -> bool:
+    """True while a process exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs /proc (Linux)")
+def test_workers_exit_when_the_main_process_is_killed() -> None:
+    """kill -9 of the main process leaves no worker behind waiting for work."""
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-c", _ORPHAN_SCRIPT], stdout=subprocess.PIPE,
+                            text=True)
+    workers = [int(pid) for pid in proc.stdout.readline().split()]
+    assert len(workers) == 2 and all(_alive(pid) for pid in workers)
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [pid for pid in workers if _alive(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, "workers outlived the killed main process"
