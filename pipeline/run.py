@@ -18,7 +18,8 @@ from pipeline.extract import DEFAULT_MAX_BYTES, discover, read_bytes
 from pipeline.load import WriteOptions, Writer, get_writer
 from pipeline.load.markdown import get_target
 from pipeline.pool import ordered_map
-from pipeline.record import ARTICLE, Outcome, Record, Rejection, Warning_, record_json
+from pipeline.record import (ARTICLE, Compact, Outcome, Record, Rejection, Warning_,
+                             record_json)
 from pipeline.report import Report
 from pipeline.state import (CacheReader, CorpusIndex, Manifest, clear_staging, config_key,
                             decode_outcome, encode_outcome, prune_staging, staging_dir)
@@ -51,7 +52,7 @@ class Options:
 
 
 @dataclass(frozen=True, slots=True)
-class Done:
+class Done(Compact):
     """What the per-file work hands back: the outcome, as the manifest stores it too, whether
     it is new, and what each writer prepared for it."""
 

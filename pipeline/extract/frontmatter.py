@@ -10,6 +10,7 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, Mapping
 
 from pipeline.errors import DuplicateKeyError, FrontMatterError
@@ -123,6 +124,16 @@ def _end_of_json(text: str) -> int:
     return end
 
 
+@lru_cache(maxsize=None)
+def _closing_line(closer: re.Pattern[str]) -> re.Pattern[str]:
+    """The closer as a pattern that finds a whole closing line, with the newline before it.
+
+    (Led by a literal newline, which the regex engine scans for quickly; `^` in multiline
+    mode made it try every position.)
+    """
+    return re.compile(f"\n(?:{closer.pattern})(?=\n|\\Z)")
+
+
 def split(text: str) -> tuple[Handler, Split] | None:
     """Find the front matter block at the start of `text` (LF newlines, no BOM)."""
     first_end = text.find("\n")
@@ -142,14 +153,14 @@ def split(text: str) -> tuple[Handler, Split] | None:
                 rest = rest[newline + 1:]
             fm_lines = text[:end].count("\n")
             return handler, Split(text[:end], 1, rest, fm_lines + 2)
-        lines = text.split("\n")
-        for index in range(1, len(lines)):
-            if handler.closer.fullmatch(lines[index]):
-                # Every front matter line ends with a newline; keep the last one too, which
-                # a `|+` block scalar at the end counts as content.
-                fm_text = "".join(line + "\n" for line in lines[1:index])
-                body = "\n".join(lines[index + 1:])
-                return handler, Split(fm_text, 2, body, index + 2)
+        # One regex search for the closing line, not a match per line (48 per document).
+        close = _closing_line(handler.closer).search(text, first_end) if first_end >= 0 else None
+        if close is not None:
+            # Every front matter line ends with a newline; keep the last one too, which
+            # a `|+` block scalar at the end counts as content.
+            fm_text = text[first_end + 1:close.start() + 1]
+            body = text[close.end() + 1:]
+            return handler, Split(fm_text, 2, body, text.count("\n", 0, close.start() + 1) + 2)
         raise FrontMatterError(
             f"front matter opened with {first.strip()!r} on line 1 is never closed",
             line=1, fix=f"add a closing {handler.closer_text!r} line after the front matter",

@@ -14,7 +14,7 @@ from pipeline.atomic import safe_relative, stage, write_atomic
 from pipeline.errors import ConfigError, LoadError, PipelineError
 from pipeline.extract import parse_document
 from pipeline.load import WriteOptions, Writer, register
-from pipeline.record import ARTICLE, GENERIC, RawDocument, Record
+from pipeline.record import ARTICLE, GENERIC, Compact, RawDocument, Record
 from pipeline.state import PageIndex, PageReader, staging_dir
 
 
@@ -217,7 +217,7 @@ class MarkdownWriter(Writer):
 
 
 @dataclass(frozen=True, slots=True)
-class Prepared:
+class Prepared(Compact):
     """A page rendered in a pool process: where it wants to go and where its bytes are."""
 
     preferred: str  # page path before the main process makes it unique
