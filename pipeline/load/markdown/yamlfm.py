@@ -19,10 +19,9 @@ import yaml
 _resolver = yaml.resolver.Resolver()
 _STR_TAG = "tag:yaml.org,2002:str"
 
-# Plain scalars: a conservative shape (no indicators at the start, no `: ` or ` #` inside, no
+# Plain scalars: a conservative shape (no indicators at the start, no `:` or `#` at all, no
 # trailing space), then PyYAML's resolver must agree it is a string (not a date, bool, number).
 _PLAIN = re.compile(r"[A-Za-z0-9_(./$\\][^\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff:#]*")
-_PLAIN_BAD = re.compile(r":(\s|$)|\s#|\s$")
 # Characters a double-quoted YAML scalar must not hold raw: JSON escapes C0 controls, quotes
 # and backslashes; YAML also treats NEL, LS and PS as line breaks and wants DEL, C1 controls,
 # BOM and non-characters escaped.
@@ -66,7 +65,7 @@ _ANY_FIRST = None in _resolver.yaml_implicit_resolvers
 
 def _scalar_text_uncached(text: str) -> str:
     """Return a one-line scalar for a string: plain when that reads back the same."""
-    if text and _PLAIN.fullmatch(text) and not _PLAIN_BAD.search(text) and (
+    if text and _PLAIN.fullmatch(text) and not text[-1].isspace() and (
             (text[0] not in _IMPLICIT_FIRST and not _ANY_FIRST)
             or _resolver.resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG):
         return text
@@ -133,11 +132,24 @@ def _block(text: str, indent: str) -> list[str]:
 def _emit_mapping(mapping: dict[str, Any], indent: str, out: list[str], portable: bool) -> None:
     """Append the lines of a block mapping."""
     for key, value in mapping.items():
-        head = f"{indent}{_scalar_text(key if key.__class__ is str else str(key), portable)}:"
-        if value.__class__ is str and "\n" not in value:
+        # The same keys at the same depth recur in every record: their line heads are cached.
+        head = _HEADS.get((indent, key, portable)) if key.__class__ is str else None
+        if head is None:
+            head = f"{indent}{_scalar_text(str(key), portable)}:"
+            if key.__class__ is str and len(key) <= 64:
+                if len(_HEADS) >= 4096:
+                    _HEADS.clear()
+                _HEADS[(indent, key, portable)] = head
+        kind = value.__class__
+        if kind is str and "\n" not in value:
             out.append(f"{head} {_scalar_text(value, portable)}")  # most values: one line
+        elif kind is int:
+            out.append(f"{head} {value}")
         else:
             _emit_value(head, value, indent, out, portable)
+
+
+_HEADS: dict[tuple[str, str, bool], str] = {}
 
 
 def _emit_value(head: str, value: Any, indent: str, out: list[str], portable: bool) -> None:
@@ -168,6 +180,8 @@ def _emit_sequence(items: list[Any], indent: str, out: list[str], portable: bool
                 _emit_sequence(item, indent + "  ", out, portable)
             # The first line of a nested collection shares the line with the dash.
             out[start] = f"{indent}- {out[start][len(indent) + 2:]}"
+        elif item.__class__ is str and "\n" not in item:
+            out.append(f"{indent}- {_scalar_text(item, portable)}")  # keywords, tags
         else:
             _emit_value(f"{indent}-", item, indent, out, portable)
 
