@@ -240,10 +240,9 @@ def _related(ctx: _Context, front_matter: dict[str, Any], doc_id: Any, doc_url: 
     family = ctx.profile.related_family
     if not family:
         return []
-    pattern = re.compile(re.escape(family) + r"(\d+)")
+    pattern, known = _related_plan(ctx.profile)
     slots = sorted(((int(m.group(1)), key) for key in front_matter
                     if isinstance(key, str) and (m := pattern.fullmatch(key))))
-    known = {rule.source for rule in ctx.profile.related_fields}
     links: list[dict[str, Any]] = []
     seen: set[Any] = set()
     for _, key in slots:
@@ -255,25 +254,39 @@ def _related(ctx: _Context, front_matter: dict[str, Any], doc_id: Any, doc_url: 
             ctx.warn(key, f"related slot is a {type(slot).__name__}, not a mapping; kept in extra")
             extra[key] = json_safe(slot, ctx.warn, key)
             continue
-        unknown = [k for k in slot if k not in known]
-        if unknown:
+        if not known.issuperset(slot):
+            unknown = [k for k in slot if k not in known]
             ctx.warn(key, f"keys {unknown} are not part of a related link; slot kept in extra")
             extra[key] = json_safe(slot, ctx.warn, key)
-        link = {rule.target: ctx.coerce(rule, slot.get(rule.source, _MISSING),
-                                        f"{key}.{rule.source}")
-                for rule in ctx.profile.related_fields}
-        link = {name: link.get(name) for name in ("id", "title", "subject", "url")}
-        if all(v is None for v in link.values()):
+        link: dict[str, Any] = dict.fromkeys(_LINK_KEYS)
+        for rule in ctx.profile.related_fields:
+            value = ctx.coerce(rule, slot.get(rule.source, _MISSING), f"{key}.{rule.source}")
+            if rule.target in link:
+                link[rule.target] = value
+        link_id, link_url = link["id"], link["url"]
+        if link_id is None and link_url is None and link["title"] is None \
+                and link["subject"] is None:
             continue
-        if (link["id"] is not None and link["id"] == doc_id) or (
-                link["id"] is None and link["url"] is not None and link["url"] == doc_url):
+        if (link_id is not None and link_id == doc_id) or (
+                link_id is None and link_url is not None and link_url == doc_url):
             continue  # a link to the document itself
-        identity = ("id", link["id"]) if link["id"] is not None else ("url", link["url"])
+        identity = ("id", link_id) if link_id is not None else ("url", link_url)
         if identity in seen:
             continue  # first occurrence wins
         seen.add(identity)
         links.append(link)
     return links
+
+
+_LINK_KEYS = ("id", "title", "subject", "url")
+
+
+@lru_cache(maxsize=64)
+def _related_plan(profile: Profile) -> tuple[re.Pattern[str], frozenset[str]]:
+    """A profile's related-slot key pattern and the keys a slot may hold, built once."""
+    family = profile.related_family or ""
+    return (re.compile(re.escape(family) + r"(\d+)"),
+            frozenset(rule.source for rule in profile.related_fields))
 
 
 def to_article(raw: RawDocument, profile: Profile) -> Record:
