@@ -242,7 +242,8 @@ def _related(ctx: _Context, front_matter: dict[str, Any], doc_id: Any, doc_url: 
         return []
     pattern, known = _related_plan(ctx.profile)
     slots = sorted(((int(m.group(1)), key) for key in front_matter
-                    if isinstance(key, str) and (m := pattern.fullmatch(key))))
+                    if isinstance(key, str) and key.startswith(family)
+                    and (m := pattern.fullmatch(key))))
     links: list[dict[str, Any]] = []
     seen: set[Any] = set()
     for _, key in slots:
@@ -281,12 +282,21 @@ def _related(ctx: _Context, front_matter: dict[str, Any], doc_id: Any, doc_url: 
 _LINK_KEYS = ("id", "title", "subject", "url")
 
 
-@lru_cache(maxsize=64)
 def _related_plan(profile: Profile) -> tuple[re.Pattern[str], frozenset[str]]:
     """A profile's related-slot key pattern and the keys a slot may hold, built once."""
-    family = profile.related_family or ""
-    return (re.compile(re.escape(family) + r"(\d+)"),
-            frozenset(rule.source for rule in profile.related_fields))
+    # Keyed by identity: hashing a Profile hashes every rule, which cost more than the plan.
+    entry = _PLANS.get(id(profile))
+    if entry is None or entry[0] is not profile:
+        family = profile.related_family or ""
+        plan = (re.compile(re.escape(family) + r"(\d+)"),
+                frozenset(rule.source for rule in profile.related_fields))
+        if len(_PLANS) >= 64:
+            _PLANS.clear()
+        entry = _PLANS[id(profile)] = (profile, plan)
+    return entry[1]
+
+
+_PLANS: dict[int, tuple[Profile, tuple[re.Pattern[str], frozenset[str]]]] = {}
 
 
 def to_article(raw: RawDocument, profile: Profile) -> Record:
