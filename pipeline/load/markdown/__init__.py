@@ -146,14 +146,11 @@ class MarkdownWriter(Writer):
         preferred = target.page_path(record)
         staged = None
         if options.out_dir is not None:
-            out_dir = Path(options.out_dir)
             prefix = f"{target.content_dir}/" if target.content_dir else ""
-            if not options.earlier_pages or \
-                    _known_digest(out_dir, target.name, prefix + preferred) != digest:
-                # A staging folder per pool process: one shared folder made every file
-                # creation wait for the other processes' creations and renames in it.
-                staged = str(stage(staging_dir(out_dir) / f"p{os.getpid()}",
-                                   Path(preferred).name, data))
+            if not options.earlier_pages or _known_digest(
+                    Path(options.out_dir), target.name, prefix + preferred) != digest:
+                staged = str(stage(_own_staging(options.out_dir),
+                                   preferred.rsplit("/", 1)[-1], data))
         return Prepared(preferred, data if staged is None else None, staged, digest, len(data))
 
     def write(self, record: Record, prepared: Prepared | None = None) -> None:
@@ -232,6 +229,19 @@ def _pure_target(name: str) -> Target | None:
     """The target of that name if its pages depend on their record alone."""
     target = get_target(name)
     return target if target.pure else None
+
+
+_STAGING: dict[tuple[str, int], Path] = {}
+
+
+def _own_staging(out_dir: str) -> Path:
+    """This process's staging folder: one shared folder made every file creation wait for the
+    other processes' creations and renames in it."""
+    key = (out_dir, os.getpid())
+    folder = _STAGING.get(key)
+    if folder is None:
+        folder = _STAGING[key] = staging_dir(Path(out_dir)) / f"p{os.getpid()}"
+    return folder
 
 
 _PAGE_READERS: dict[tuple[str, str], Any] = {}
