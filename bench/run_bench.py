@@ -28,6 +28,7 @@ import hashlib
 import importlib.metadata
 import inspect
 import json
+import multiprocessing
 import os
 import platform
 import shutil
@@ -37,6 +38,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -438,7 +440,13 @@ def main(argv: list[str] | None = None) -> int:
     mode = "rss-scale" if args.rss_scale else "pipeline-only" if args.pipeline_only else "compare"
 
     sizes = [args.n, 10 * args.n] if args.rss_scale else [args.n]
-    corpora = {n: ensure_corpus(corpus_root / f"corpus-{n}", n, args.seed) for n in sizes}
+    # The corpora are generated and checked in a child process. ru_maxrss survives exec: a
+    # contender spawned by this process inherits its peak resident size as its own starting
+    # figure, and listing 200,000 files left this process larger than the pipeline itself.
+    with ProcessPoolExecutor(max_workers=1,
+                             mp_context=multiprocessing.get_context("spawn")) as helper:
+        corpora = {n: helper.submit(ensure_corpus, corpus_root / f"corpus-{n}", n,
+                                    args.seed).result() for n in sizes}
     pipeline_cmd = pipeline_command(args.workers)
     contenders: list[Contender] = []
     if mode == "compare":
