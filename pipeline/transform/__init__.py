@@ -312,12 +312,18 @@ def to_article(raw: RawDocument, profile: Profile) -> Record:
     extra: dict[str, Any] = dict(front_matter)  # nested levels are copied on write (_remove)
     values: dict[str, Any] = {}
     for rule in profile.fields:
-        value = _get(front_matter, rule.source)
+        source = rule.source
+        # Most sources are top-level keys: a plain look-up, without the dotted-path walk.
+        top = "." not in source
+        value = front_matter.get(source, _MISSING) if top else _get(front_matter, source)
         if rule.required and (value is _MISSING or value is None or value == ""):
             raise ctx.error(MissingFieldError, "required field is missing or empty",
-                            rule.source, fix=f"add `{rule.source}:` to the front matter")
-        values[rule.target] = ctx.coerce(rule, value, rule.source)
-        _remove(extra, rule.source)
+                            source, fix=f"add `{source}:` to the front matter")
+        values[rule.target] = ctx.coerce(rule, value, source)
+        if top:
+            extra.pop(source, None)
+        else:
+            _remove(extra, source)
     doc_id = values.get("id")
     related = _related(ctx, front_matter, doc_id, values.get("url"), extra)
     body = raw.body
