@@ -102,12 +102,12 @@ def encode_outcome(outcome: Outcome, data_json: bytes | None = None) -> bytes:
     data is then serialised once for both the manifest and the JSONL line.
     """
     if isinstance(outcome, Rejection):
-        return json.dumps({"rejection": outcome.as_dict()}, ensure_ascii=False).encode("utf-8")
-    head = json.dumps({"shape": outcome.shape,
-                       "warnings": [w.as_dict() for w in outcome.warnings],
-                       "parser": outcome.parser}, ensure_ascii=False).encode("utf-8")
+        return record_json({"rejection": outcome.as_dict()})
+    head = record_json({"shape": outcome.shape,
+                        "warnings": [w.as_dict() for w in outcome.warnings],
+                        "parser": outcome.parser})
     data = data_json if data_json is not None else record_json(outcome.data)
-    return head[:-1] + b', "data": ' + data + b"}"
+    return head[:-1] + b',"data":' + data + b"}"
 
 
 def decode_outcome(text: bytes | str) -> Outcome:
