@@ -22,9 +22,10 @@ class Compact:
     most of the main process's unpickling time for tens of thousands of results.
     """
 
-    __slots__ = ()
+    __slots__: tuple[str, ...] = ()
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickle as the class and the field values, in field order."""
         return type(self), tuple(getattr(self, name) for name in self.__slots__)
 
 

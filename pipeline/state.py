@@ -121,15 +121,57 @@ def decode_outcome(text: bytes | str) -> Outcome:
                   tuple(Warning_(**w) for w in value["warnings"]), value.get("parser", ""))
 
 
-class Manifest:
+class _Batched:
+    """A table of the state database written in batches of rows keyed by name, committed every
+    _COMMIT_EVERY seconds, so that a killed run keeps most of its work."""
+
+    #: The statement that writes one row.
+    insert: str = ""
+
+    def __init__(self, path: Path) -> None:
+        self.conn = _connect(path)
+        self._pending: dict[str, tuple[Any, ...]] = {}  # rows not inserted yet, by key
+        self._last_commit = time.monotonic()
+
+    def _add(self, key: str, row: tuple[Any, ...]) -> None:
+        """Buffer one row (the last one for a key wins, as INSERT OR REPLACE would)."""
+        self._pending[key] = row
+        if len(self._pending) >= 256:
+            self._flush()
+        self.maybe_commit()
+
+    def _flush(self) -> None:
+        """Insert the buffered rows."""
+        if self._pending:
+            self.conn.executemany(self.insert, list(self._pending.values()))
+            self._pending.clear()
+
+    def maybe_commit(self) -> None:
+        """Commit if some time has passed since the last commit."""
+        now = time.monotonic()
+        if now - self._last_commit >= _COMMIT_EVERY:
+            self.commit()
+            self._last_commit = now
+
+    def commit(self) -> None:
+        """Write everything buffered and commit (readers see only committed rows)."""
+        self._flush()
+        self.conn.commit()
+
+    def close(self) -> None:
+        """Commit and close."""
+        self.commit()
+        self.conn.close()
+
+
+class Manifest(_Batched):
     """The writable manifest of one output folder (main process only)."""
+
+    insert = "INSERT OR REPLACE INTO outcomes VALUES (?, ?, ?)"
 
     def __init__(self, out_dir: Path, key: str) -> None:
         self.path = state_dir(out_dir) / DB_NAME
-        self.conn = _connect(self.path)
-        self.run = f"{time.time_ns()}"
-        self._last_commit = time.monotonic()
-        self._pending: list[tuple[str, str, bytes]] = []
+        super().__init__(self.path)
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'config'").fetchone()
         if row is None or row[0] != key:
             # Another profile, option or code version: no cached outcome can be trusted.
@@ -149,35 +191,7 @@ class Manifest:
 
     def store(self, path: str, sha256: str, outcome: bytes) -> None:
         """Remember the outcome of one input (written in batches)."""
-        self._pending.append((path, sha256, outcome))
-        if len(self._pending) >= 256:
-            self._flush()
-        self.maybe_commit()
-
-    def _flush(self) -> None:
-        """Insert the buffered outcomes."""
-        if self._pending:
-            self.conn.executemany("INSERT OR REPLACE INTO outcomes VALUES (?, ?, ?)",
-                                  self._pending)
-            self._pending.clear()
-
-    def maybe_commit(self) -> None:
-        """Commit if some time has passed, so that a killed run keeps most of its work."""
-        now = time.monotonic()
-        if now - self._last_commit >= _COMMIT_EVERY:
-            self._flush()
-            self.conn.commit()
-            self._last_commit = now
-
-    def commit(self) -> None:
-        """Write everything buffered and commit (pool readers see only committed rows)."""
-        self._flush()
-        self.conn.commit()
-
-    def close(self) -> None:
-        """Commit and close."""
-        self.commit()
-        self.conn.close()
+        self._add(path, (path, sha256, outcome))
 
 
 class CacheReader:
@@ -219,18 +233,18 @@ class PageReader:
         return row[0] if row else None
 
 
-class PageIndex:
+class PageIndex(_Batched):
     """Which pages a Markdown target holds, so unchanged pages are not rewritten."""
+
+    insert = "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?)"
 
     def __init__(self, out_dir: Path, target: str) -> None:
         # A database of its own: the outcome manifest keeps a write transaction open between
         # commits, and SQLite allows one writer per database.
-        self.conn = _connect(state_dir(out_dir) / f"pages-v{LAYOUT}-{target}.sqlite")
+        super().__init__(state_dir(out_dir) / f"pages-v{LAYOUT}-{target}.sqlite")
         self._claimed: tuple[str | None, Any] = (None, None)  # last claim: (name, its row)
-        self._pending: dict[str, tuple[str, str, str, str, int, str]] = {}  # name -> row
         self.target = target
         self.run = f"{time.time_ns()}"
-        self._last_commit = time.monotonic()
 
     def claim(self, rel: str) -> bool:
         """Return False if another page of this run already took this name (any case)."""
@@ -260,21 +274,7 @@ class PageIndex:
         """Record that this run produced the page (inserted in batches; `claim` sees the
         batch not yet inserted)."""
         name = rel.lower()
-        self._pending[name] = (self.target, name, rel, digest, size, self.run)
-        if len(self._pending) >= 256:
-            self._flush()
-        now = time.monotonic()
-        if now - self._last_commit >= _COMMIT_EVERY:
-            self._flush()
-            self.conn.commit()
-            self._last_commit = now
-
-    def _flush(self) -> None:
-        """Insert the batched rows."""
-        if self._pending:
-            self.conn.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?)",
-                                  list(self._pending.values()))
-            self._pending.clear()
+        self._add(name, (self.target, name, rel, digest, size, self.run))
 
     def empty(self) -> bool:
         """True when the index holds no page of any run."""
@@ -293,12 +293,6 @@ class PageIndex:
         self._flush()
         self.conn.execute("DELETE FROM pages WHERE target = ? AND run != ?",
                           (self.target, self.run))
-
-    def close(self) -> None:
-        """Commit and close."""
-        self._flush()
-        self.conn.commit()
-        self.conn.close()
 
 
 class CorpusIndex:
