@@ -87,3 +87,10 @@ def page_safe(path: str) -> bool:
     """Paths a generic page can be written at unchanged (no `..`, no empty segments)."""
     parts = path.split("/")
     return all(p not in ("", ".", "..") and p.strip() == p for p in parts)
+
+
+def generic_page_sets(max_size: int = 4) -> st.SearchStrategy[list[Record]]:
+    """Non-empty lists of generic records whose paths are distinct and writable as pages."""
+    return (st.lists(generic_records(), min_size=1, max_size=max_size)
+            .map(lambda records: [r for r in unique_paths(records) if page_safe(r.path)])
+            .filter(bool))

@@ -37,7 +37,7 @@ from pipeline.load.markdown.jekyll import protect_liquid, unprotect_liquid
 from pipeline.record import ARTICLE, GENERIC, RawDocument, Record
 from pipeline.transform import validate
 from tests.conftest import INPUT_DIR, input_files, sample_records
-from tests.strategies import article_records, generic_records, page_safe, unique_paths
+from tests.strategies import article_records, generic_page_sets, unique_paths
 
 TARGETS = ("hugo", "jekyll", "astro")
 BUILD_TIMEOUT = 300
@@ -419,11 +419,8 @@ def test_article_round_trip_property(target: str, records: list[Record]) -> None
 
 @pytest.mark.parametrize("target", TARGETS)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(records=st.lists(generic_records(), min_size=1, max_size=4))
+@given(records=generic_page_sets())
 def test_generic_records_pass_through(target: str, records: list[Record]) -> None:
-    records = [r for r in unique_paths(records) if page_safe(r.path)]
-    if not records:
-        return
     with tempfile.TemporaryDirectory() as tmp:
         folder = _write(records, target, Path(tmp), GENERIC)
         content = folder / get_target(target).content_dir
