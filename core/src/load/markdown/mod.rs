@@ -1,0 +1,3 @@
+//! Markdown pages: the YAML front matter writer and the targets.
+
+pub mod yamlfm;

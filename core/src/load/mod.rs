@@ -1,0 +1,3 @@
+//! Load: each writer's bytes for one record (JSONL line, CSV rows, Markdown page).
+
+pub mod markdown;

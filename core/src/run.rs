@@ -1,0 +1,1 @@
+//! The per-file work end to end, and batches of it on native threads.

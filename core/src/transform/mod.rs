@@ -1,0 +1,3 @@
+//! Transform: front matter -> canonical record, driven by the source profile.
+
+pub mod dates;
