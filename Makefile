@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 SAMPLES ?= 40
 
-.PHONY: install install-test migrate validate test samples clean bench
+.PHONY: install install-test migrate validate test test-core samples clean bench
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,20 +16,40 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+## the compiled core (core/, Rust through PyO3, built by maturin as its own distribution);
+## where cargo is missing the pipeline runs on its Python implementation alone
+CORE_SOURCES := $(shell find core/src core/data -type f 2>/dev/null) core/Cargo.toml \
+                core/Cargo.lock core/pyproject.toml
+$(VENV)/.core: $(VENV)/.installed $(CORE_SOURCES)
+	@if command -v cargo >/dev/null 2>&1; then \
+	  echo "building the compiled core (first build: about a minute)"; \
+	  $(BIN)/pip install --quiet --disable-pip-version-check ./core && touch $@; \
+	else \
+	  echo "cargo not found: the compiled core is not built; running on the Python implementation"; \
+	fi
+
+install: $(VENV)/.installed $(VENV)/.core
+install-test: $(VENV)/.installed-test $(VENV)/.core
 
 ## migrate input/ into output/ in every format (creates .venv on first use)
-migrate: $(VENV)/.installed
+migrate: $(VENV)/.installed $(VENV)/.core
 	$(PY) -m pipeline migrate input/ --out output/ --format jsonl,csv,markdown --target generic
 
 ## dry run over input/
-validate: $(VENV)/.installed
+validate: $(VENV)/.installed $(VENV)/.core
 	$(PY) -m pipeline validate input/
 
-## the whole test suite
-test: $(VENV)/.installed-test
+## the whole test suite: the core's Rust unit tests and lints, then every Python test with the
+## core in use and again with the Python implementation alone (PIPELINE_CORE=0)
+test: $(VENV)/.installed-test $(VENV)/.core test-core
 	$(PY) -m pytest -q
+	PIPELINE_CORE=0 $(PY) -m pytest -q
+
+test-core:
+	@if command -v cargo >/dev/null 2>&1; then \
+	  cd core && cargo fmt --check && cargo clippy --quiet --all-targets -- -D warnings \
+	    && cargo clippy --quiet --features python -- -D warnings && cargo test --quiet; \
+	else echo "cargo not found: Rust unit tests skipped"; fi
 
 ## regenerate the sample legacy documents in input/ (the seed is kept as it is)
 samples: $(VENV)/.installed
@@ -42,5 +62,5 @@ clean:
 ## benchmark against the naive script (N documents, default 20000)
 N ?= 20000
 ROUNDS ?= 3
-bench: $(VENV)/.installed-test
+bench: $(VENV)/.installed-test $(VENV)/.core
 	$(PY) bench/run_bench.py --n $(N) --rounds $(ROUNDS)

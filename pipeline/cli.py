@@ -50,8 +50,19 @@ def _common(func: click.decorators.FC) -> click.decorators.FC:
     return func
 
 
+def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """`--version`: the version, and whether the compiled core is in use (and why not)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from pipeline.core import version_line
+
+    click.echo(f"pipeline, version {__version__}\n{version_line()}")
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, "--version", prog_name="pipeline")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
+              help="Show the version and whether the compiled core is in use, then exit.")
 def cli() -> None:
     """Migrate legacy CMS front-matter exports to JSONL, typed CSV and clean Markdown.
 

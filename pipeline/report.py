@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from pipeline.atomic import AtomicFile
+from pipeline.core import Tally
 from pipeline.record import Rejection, Warning_
 
 # Where the streamed list goes in report.json: with its unescaped quotes, the text
@@ -30,6 +31,9 @@ class Report:
     cached: int = 0  # inputs whose outcome came from the manifest (unchanged since last run)
     parsers: dict[str, int] = field(default_factory=dict)  # parser (and fallback reason) counts
     stopped: bool = False  # --on-error fail stopped the run at the first rejected file
+    #: Files handled by the compiled core and by the Python implementation, and why the core
+    #: declined the others.
+    implementations: Tally = field(default_factory=Tally)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the report.json form (keys in the contract's order)."""
@@ -43,6 +47,7 @@ class Report:
             "cached": self.cached,
             "parsers": dict(sorted(self.parsers.items())),
             "stopped": self.stopped,
+            "implementations": self.implementations.as_dict(),
             "outputs": self.outputs,
         }
 

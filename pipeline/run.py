@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from tqdm import tqdm
 
+from pipeline import core
 from pipeline.errors import ConfigError, PipelineError
 from pipeline.extract import DEFAULT_MAX_BYTES, discover, read_bytes
 from pipeline.load import WriteOptions, Writer, get_writer
@@ -142,10 +143,31 @@ def _work(item: tuple[str, str]) -> Done:
 
 
 def outcomes(files: Iterable[tuple[Path, str]], work: Work, workers: int,
-             manifest: Manifest | None = None) -> Iterator[Done]:
-    """Map the per-file work over the files, in input order, on `workers` processes."""
+             manifest: Manifest | None = None, tally: core.Tally | None = None,
+             threads: int = 0) -> Iterator[Done]:
+    """Map the per-file work over the files, in input order: on the compiled core's `threads`
+    native threads where it can serve the run (it declines files to this process), else on
+    `workers` processes of the Python implementation."""
+    tally = tally if tally is not None else core.Tally()
     if manifest is not None and manifest.empty():
         manifest = None  # a first run into this folder: no look-up can hit
+    if core.usable_for(work) is None:
+        lookup = manifest.lookup if manifest is not None else None
+        run = core.CoreRun(work, threads or os.cpu_count() or 1)
+        try:
+            yield from core.outcomes(files, run, lambda path, rel: process_file(
+                path, rel, work, lookup), lookup, tally)
+        finally:
+            run.close()
+        return
+    for done in _python_outcomes(files, work, workers, manifest):
+        tally.python += 1
+        yield done
+
+
+def _python_outcomes(files: Iterable[tuple[Path, str]], work: Work, workers: int,
+                     manifest: Manifest | None) -> Iterator[Done]:
+    """The Python implementation on `workers` processes."""
     if workers <= 1:
         # In this process the manifest's own connection answers the cache look-ups.
         lookup = manifest.lookup if manifest is not None else None
@@ -249,7 +271,8 @@ def migrate(inputs: Iterable[Path], options: Options,
             for writer in writers:
                 write_opts = writer.prepare_options(write_opts)
             work = Work(profile, options.max_bytes, tuple(writer_classes), write_opts)
-            for done in outcomes(files, work, _workers(options.workers, len(files)), manifest):
+            for done in outcomes(files, work, _workers(options.workers, len(files)), manifest,
+                                 report.implementations, options.workers):
                 progress.update()
                 outcome = done.record(len(writers))
                 if manifest is not None and done.sha256 is not None:

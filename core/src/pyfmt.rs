@@ -216,7 +216,10 @@ mod tests {
         assert_eq!(str_repr("it's"), "\"it's\"");
         assert_eq!(str_repr("it's \"x\""), "'it\\'s \"x\"'");
         assert_eq!(str_repr("a\nb\\"), "'a\\nb\\\\'");
-        assert_eq!(str_repr("\u{7f}\u{85}é\u{200b}😀"), "'\\x7f\\x85é\\u200b😀'");
+        assert_eq!(
+            str_repr("\u{7f}\u{85}é\u{200b}😀"),
+            "'\\x7f\\x85é\\u200b😀'"
+        );
     }
 
     #[test]

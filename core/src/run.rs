@@ -1,1 +1,510 @@
-//! The per-file work end to end, and batches of it on native threads.
+//! The per-file work end to end (`pipeline.run.process_file` for the common case), and
+//! batches of it on native threads.
+
+use std::collections::VecDeque;
+use std::fs;
+use std::io::Read;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread;
+
+use sha2::{Digest, Sha256};
+
+use crate::errors::{Fail, Rejection};
+use crate::extract;
+use crate::load::{csv, json, markdown};
+use crate::transform::{self, profile::Profile, profile::Shape, Raw, Warning};
+use crate::value::{get, Map, Value};
+
+/// The name the core gives itself in `report.json` (`parsers`) and the manifest.
+pub const PARSER: &str = "pipeline-core";
+
+/// Everything the per-file work needs besides the file.
+#[derive(Debug)]
+pub struct Config {
+    pub profile: Profile,
+    pub jsonl: bool,
+    pub csv: bool,
+    /// Render the `generic` target's page (other targets are placed in order by Python).
+    pub generic_pages: bool,
+    pub spreadsheet_safe: bool,
+    pub max_bytes: u64,
+    /// Where pages are staged (None: return their bytes instead).
+    pub staging: Option<PathBuf>,
+    /// False when the running Python's Unicode version differs from the core's tables:
+    /// documents with non-ASCII text are then declined.
+    pub unicode_ok: bool,
+}
+
+/// A page rendered and, where asked, staged (`pipeline.load.markdown.Prepared`).
+#[derive(Debug)]
+pub struct Page {
+    pub preferred: String,
+    pub data: Option<Vec<u8>>,
+    pub staged: Option<String>,
+    pub digest: String,
+    pub size: usize,
+}
+
+/// A migrated file: what the main process needs, and each writer's bytes.
+#[derive(Debug)]
+pub struct Migrated {
+    pub sha256: String,
+    pub shape: Shape,
+    /// The manifest entry (`encode_outcome`).
+    pub manifest: String,
+    pub jsonl: Option<String>,
+    pub csv: Option<(String, String)>,
+    pub page: Option<Page>,
+    /// id, url and related ids (None where the link has none), for the corpus checks.
+    pub id: Value,
+    pub url: Value,
+    pub related_ids: Vec<Value>,
+    pub warnings: Vec<Warning>,
+}
+
+/// The outcome of one file.
+#[derive(Debug)]
+pub enum Outcome {
+    Migrated(Box<Migrated>),
+    /// (sha256 when the file was read, manifest entry, rejection)
+    Rejected(Option<String>, String, Rejection),
+    Declined(String),
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[(b >> 4) as usize] as char);
+        out.push(DIGITS[(b & 15) as usize] as char);
+    }
+    out
+}
+
+/// `read_bytes`: the file, refused before reading when larger than `max_bytes`.
+fn read(path: &Path, max_bytes: u64) -> Result<Vec<u8>, Fail> {
+    let file = fs::File::open(path).map_err(|_| Fail::decline("unreadable file"))?;
+    let size = file
+        .metadata()
+        .map_err(|_| Fail::decline("unreadable file"))?
+        .len();
+    if size > max_bytes {
+        return Err(Fail::reject(
+            "too-large",
+            &format!("file is {size} bytes, over the limit of {max_bytes}"),
+            None,
+            None,
+            Some("raise --max-bytes if the file is genuine"),
+        ));
+    }
+    let mut data = Vec::with_capacity(size as usize + 1);
+    file.take(max_bytes + 1)
+        .read_to_end(&mut data)
+        .map_err(|_| Fail::decline("unreadable file"))?;
+    if data.len() as u64 > max_bytes {
+        return Err(Fail::reject(
+            "too-large",
+            &format!("file is over the limit of {max_bytes} bytes"),
+            None,
+            None,
+            None,
+        ));
+    }
+    Ok(data)
+}
+
+/// The manifest entry of a rejection (`encode_outcome`).
+pub fn rejection_entry(rel: &str, r: &Rejection) -> Result<String, Fail> {
+    let line = r.line.map_or(Value::Null, |l| Value::Int(l as i64));
+    let field = r.field.clone().map_or(Value::Null, Value::Str);
+    let entry = Value::Map(vec![(
+        "rejection".into(),
+        Value::Map(vec![
+            ("path".into(), Value::Str(rel.to_string())),
+            ("line".into(), line),
+            ("field".into(), field),
+            ("kind".into(), Value::Str(r.kind.to_string())),
+            ("reason".into(), Value::Str(r.reason.clone())),
+        ]),
+    )]);
+    json::to_json(&entry)
+}
+
+static STAGED: AtomicU64 = AtomicU64::new(0);
+
+/// Write a page into the staging folder (`pipeline.atomic.stage`); the main process renames it.
+fn stage(folder: &Path, name: &str, data: &[u8]) -> Result<String, Fail> {
+    let tail: String = {
+        let chars: Vec<char> = name.chars().collect();
+        chars[chars.len().saturating_sub(80)..].iter().collect()
+    };
+    let path = folder.join(format!(
+        "{tail}.{}.c{}",
+        std::process::id(),
+        STAGED.fetch_add(1, Ordering::Relaxed)
+    ));
+    let write = |p: &Path| fs::write(p, data);
+    if write(&path).is_err() {
+        fs::create_dir_all(folder).map_err(|_| Fail::decline("cannot stage page"))?;
+        write(&path).map_err(|_| Fail::decline("cannot stage page"))?;
+    }
+    path.into_os_string()
+        .into_string()
+        .map_err(|_| Fail::decline("staging path is not UTF-8"))
+}
+
+impl Config {
+    /// The per-file work for one file: its outcome, or a decline.
+    pub fn process(&self, path: &Path, rel: &str) -> Outcome {
+        match catch_unwind(AssertUnwindSafe(|| self.process_inner(path, rel))) {
+            Ok(outcome) => outcome,
+            Err(_) => Outcome::Declined("panic in the core".to_string()),
+        }
+    }
+
+    fn process_inner(&self, path: &Path, rel: &str) -> Outcome {
+        let data = match read(path, self.max_bytes) {
+            Ok(data) => data,
+            Err(fail) => return self.failed(rel, None, fail),
+        };
+        let sha256 = hex(&Sha256::digest(&data));
+        match self.migrate(&data, rel, &sha256) {
+            Ok(migrated) => Outcome::Migrated(Box::new(migrated)),
+            Err(fail) => self.failed(rel, Some(sha256), fail),
+        }
+    }
+
+    fn failed(&self, rel: &str, sha256: Option<String>, fail: Fail) -> Outcome {
+        match fail {
+            Fail::Decline(reason) => Outcome::Declined(reason),
+            Fail::Reject(rejection) => match rejection_entry(rel, &rejection) {
+                Ok(entry) => Outcome::Rejected(sha256, entry, rejection),
+                Err(Fail::Decline(reason)) => Outcome::Declined(reason),
+                Err(Fail::Reject(_)) => Outcome::Declined("rejection entry".to_string()),
+            },
+        }
+    }
+
+    /// Bytes to record to every output: extract, transform, and each writer's bytes.
+    pub fn migrate(&self, data: &[u8], rel: &str, sha256: &str) -> Result<Migrated, Fail> {
+        let text = extract::decode(data)?;
+        if !self.unicode_ok && !text.is_ascii() {
+            return Err(Fail::decline(
+                "non-ASCII text under another Unicode version",
+            ));
+        }
+        let owned;
+        let text = if text.contains("\r\n") {
+            owned = text.replace("\r\n", "\n");
+            owned.as_str()
+        } else {
+            text
+        };
+        let doc = extract::split(text)?;
+        let (front_matter, key_lines) = match doc.front_matter {
+            None => (None, Vec::new()),
+            Some(fm) => match extract::yaml::load(fm, doc.front_matter_line)? {
+                None => (Some(Map::new()), Vec::new()),
+                Some(loaded) => (Some(loaded.map), loaded.key_lines),
+            },
+        };
+        let raw = Raw {
+            path: rel,
+            sha256,
+            front_matter,
+            key_lines,
+            body: doc.body,
+        };
+        let record = transform::to_record(&raw, &self.profile)?;
+        self.outputs(record, sha256)
+    }
+
+    fn outputs(&self, record: transform::Record, sha256: &str) -> Result<Migrated, Fail> {
+        let data = Value::Map(record.data);
+        let data_json = json::to_json(&data)?;
+        let Value::Map(data) = data else {
+            return Err(Fail::decline("record is not a mapping"));
+        };
+        let source_path = match get(&data, "source") {
+            Some(Value::Map(s)) => match get(s, "path") {
+                Some(Value::Str(p)) => p.clone(),
+                _ => String::new(),
+            },
+            _ => String::new(),
+        };
+        let shape_name = match record.shape {
+            Shape::Article => "article",
+            Shape::Generic => "generic",
+        };
+        let warnings = Value::Seq(
+            record
+                .warnings
+                .iter()
+                .map(|w| {
+                    Value::Map(vec![
+                        ("path".into(), Value::Str(source_path.clone())),
+                        ("field".into(), Value::Str(w.field.clone())),
+                        ("message".into(), Value::Str(w.message.clone())),
+                    ])
+                })
+                .collect(),
+        );
+        let mut manifest = String::with_capacity(data_json.len() + 128);
+        manifest.push_str("{\"shape\":\"");
+        manifest.push_str(shape_name);
+        manifest.push_str("\",\"warnings\":");
+        json::write_value(&mut manifest, &warnings)?;
+        manifest.push_str(",\"parser\":\"");
+        manifest.push_str(PARSER);
+        manifest.push_str("\",\"data\":");
+        manifest.push_str(&data_json);
+        manifest.push('}');
+        let csv = if self.csv {
+            Some(csv::rows(&data, record.shape, self.spreadsheet_safe)?)
+        } else {
+            None
+        };
+        let page = if self.generic_pages {
+            let preferred = markdown::generic_page_path(&data, record.shape)
+                .ok_or_else(|| Fail::decline("page without a path"))?;
+            let bytes = markdown::generic_page(&data, record.shape)?.into_bytes();
+            let digest = hex(&Sha256::digest(&bytes));
+            let size = bytes.len();
+            match &self.staging {
+                Some(folder) => {
+                    let name = preferred.rsplit('/').next().unwrap_or(&preferred);
+                    let staged = stage(folder, name, &bytes)?;
+                    Some(Page {
+                        preferred,
+                        data: None,
+                        staged: Some(staged),
+                        digest,
+                        size,
+                    })
+                }
+                None => Some(Page {
+                    preferred,
+                    data: Some(bytes),
+                    staged: None,
+                    digest,
+                    size,
+                }),
+            }
+        } else {
+            None
+        };
+        let (id, url, related_ids) = if record.shape == Shape::Article {
+            let related_ids = match get(&data, "related") {
+                Some(Value::Seq(links)) => links
+                    .iter()
+                    .map(|l| match l {
+                        Value::Map(m) => get(m, "id").cloned().unwrap_or(Value::Null),
+                        _ => Value::Null,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            (
+                get(&data, "id").cloned().unwrap_or(Value::Null),
+                get(&data, "url").cloned().unwrap_or(Value::Null),
+                related_ids,
+            )
+        } else {
+            (Value::Null, Value::Null, Vec::new())
+        };
+        let jsonl = if self.jsonl {
+            let mut line = data_json;
+            line.push('\n');
+            Some(line)
+        } else {
+            None
+        };
+        Ok(Migrated {
+            sha256: sha256.to_string(),
+            shape: record.shape,
+            manifest,
+            jsonl,
+            csv,
+            page,
+            id,
+            url,
+            related_ids,
+            warnings: record.warnings,
+        })
+    }
+}
+
+/// One submitted batch: its files, and their outcomes as workers finish them.
+struct Batch {
+    items: Vec<(PathBuf, String)>,
+    next: Mutex<usize>,
+    results: Mutex<Vec<Option<Outcome>>>,
+    remaining: Mutex<usize>,
+    done: Condvar,
+}
+
+/// Worker threads that take submitted batches in order and map the per-file work over them.
+pub struct Runner {
+    config: Arc<Config>,
+    queue: Arc<(Mutex<RunnerState>, Condvar)>,
+    workers: Vec<thread::JoinHandle<()>>,
+}
+
+struct RunnerState {
+    batches: VecDeque<Arc<Batch>>,
+    closed: bool,
+}
+
+impl Runner {
+    /// Start `threads` workers.
+    pub fn new(config: Arc<Config>, threads: usize) -> Runner {
+        let queue = Arc::new((
+            Mutex::new(RunnerState {
+                batches: VecDeque::new(),
+                closed: false,
+            }),
+            Condvar::new(),
+        ));
+        let workers = (0..threads.max(1))
+            .map(|_| {
+                let queue = Arc::clone(&queue);
+                let config = Arc::clone(&config);
+                thread::spawn(move || work(&config, &queue))
+            })
+            .collect();
+        Runner {
+            config,
+            queue,
+            workers,
+        }
+    }
+
+    /// The configuration the workers use.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Queue a batch; returns a handle to wait for its outcomes.
+    pub fn submit(&self, items: Vec<(PathBuf, String)>) -> BatchHandle {
+        let n = items.len();
+        let batch = Arc::new(Batch {
+            items,
+            next: Mutex::new(0),
+            results: Mutex::new((0..n).map(|_| None).collect()),
+            remaining: Mutex::new(n),
+            done: Condvar::new(),
+        });
+        let (lock, ready) = &*self.queue;
+        if let Ok(mut state) = lock.lock() {
+            state.batches.push_back(Arc::clone(&batch));
+        }
+        ready.notify_all();
+        BatchHandle(batch)
+    }
+
+    /// Stop the workers once the queued batches are done.
+    pub fn close(&mut self) {
+        let (lock, ready) = &*self.queue;
+        if let Ok(mut state) = lock.lock() {
+            state.closed = true;
+            state.batches.clear();
+        }
+        ready.notify_all();
+        for worker in self.workers.drain(..) {
+            let _ = worker.join();
+        }
+    }
+}
+
+impl Drop for Runner {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// A submitted batch.
+pub struct BatchHandle(Arc<Batch>);
+
+impl BatchHandle {
+    /// Wait for every outcome of the batch, in input order.
+    pub fn wait(self) -> Vec<(String, Outcome)> {
+        let batch = self.0;
+        if let Ok(mut remaining) = batch.remaining.lock() {
+            while *remaining > 0 {
+                remaining = match batch.done.wait(remaining) {
+                    Ok(r) => r,
+                    Err(_) => break,
+                };
+            }
+        }
+        let results = batch
+            .results
+            .lock()
+            .map(|mut r| std::mem::take(&mut *r))
+            .unwrap_or_default();
+        batch
+            .items
+            .iter()
+            .zip(results)
+            .map(|((_, rel), outcome)| {
+                (
+                    rel.clone(),
+                    outcome.unwrap_or_else(|| Outcome::Declined("not processed".into())),
+                )
+            })
+            .collect()
+    }
+}
+
+fn work(config: &Config, queue: &(Mutex<RunnerState>, Condvar)) {
+    let (lock, ready) = queue;
+    loop {
+        // Take the next file of the oldest batch that has one left.
+        let (batch, index) = {
+            let Ok(mut state) = lock.lock() else { return };
+            loop {
+                if state.closed {
+                    return;
+                }
+                let mut found = None;
+                while let Some(front) = state.batches.front() {
+                    let Ok(mut next) = front.next.lock() else {
+                        return;
+                    };
+                    if *next < front.items.len() {
+                        found = Some((Arc::clone(front), *next));
+                        *next += 1;
+                        break;
+                    }
+                    drop(next);
+                    state.batches.pop_front();
+                }
+                if let Some(found) = found {
+                    break found;
+                }
+                state = match ready.wait(state) {
+                    Ok(s) => s,
+                    Err(_) => return,
+                };
+            }
+        };
+        let (path, rel) = &batch.items[index];
+        let outcome = config.process(path, rel);
+        if let Ok(mut results) = batch.results.lock() {
+            results[index] = Some(outcome);
+        }
+        let finished = match batch.remaining.lock() {
+            Ok(mut remaining) => {
+                *remaining -= 1;
+                *remaining == 0
+            }
+            Err(_) => true,
+        };
+        if finished {
+            batch.done.notify_all();
+        }
+    }
+}

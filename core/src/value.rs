@@ -108,28 +108,6 @@ pub fn days_in_month(year: i32, month: u32) -> u32 {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates() {
-        assert!(Date { year: 2024, month: 2, day: 29 }.is_valid());
-        assert!(!Date { year: 2025, month: 2, day: 29 }.is_valid());
-        assert!(!Date { year: 1900, month: 2, day: 29 }.is_valid());
-        assert!(!Date { year: 0, month: 1, day: 1 }.is_valid());
-        let when = DateTime {
-            date: Date { year: 2025, month: 1, day: 29 },
-            hour: 9,
-            minute: 5,
-            second: 0,
-            microsecond: 500,
-            offset_minutes: Some(-330),
-        };
-        assert_eq!(when.iso(), "2025-01-29T09:05:00.000500-05:30");
-    }
-}
-
 /// The tagged JSON form of a value that the Python tests build from PyYAML's values too
 /// (types kept apart: `{"int": "1"}`, `{"float": "1.0"}`, `{"bool": true}`, ...).
 pub fn to_tagged(value: &Value) -> serde_json::Value {
@@ -165,13 +143,18 @@ pub fn from_tagged(tagged: &serde_json::Value) -> Option<Value> {
         ("str", J::String(s)) => Value::Str(s.clone()),
         ("date", J::String(s)) => Value::Date(parse_iso_date(s)?),
         ("datetime", J::String(s)) => Value::DateTime(parse_iso_datetime(s)?),
-        ("seq", J::Array(items)) => Value::Seq(items.iter().map(from_tagged).collect::<Option<_>>()?),
+        ("seq", J::Array(items)) => {
+            Value::Seq(items.iter().map(from_tagged).collect::<Option<_>>()?)
+        }
         ("map", J::Array(pairs)) => Value::Map(
             pairs
                 .iter()
                 .map(|pair| {
                     let pair = pair.as_array()?;
-                    Some((pair.first()?.as_str()?.to_string(), from_tagged(pair.get(1)?)?))
+                    Some((
+                        pair.first()?.as_str()?.to_string(),
+                        from_tagged(pair.get(1)?)?,
+                    ))
                 })
                 .collect::<Option<_>>()?,
         ),
@@ -209,5 +192,58 @@ fn parse_iso_datetime(text: &str) -> Option<DateTime> {
         let m: i32 = rest.get(4..6)?.parse().ok()?;
         Some(sign * (h * 60 + m))
     };
-    Some(DateTime { date, hour, minute, second, microsecond, offset_minutes })
+    Some(DateTime {
+        date,
+        hour,
+        minute,
+        second,
+        microsecond,
+        offset_minutes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert!(Date {
+            year: 2024,
+            month: 2,
+            day: 29
+        }
+        .is_valid());
+        assert!(!Date {
+            year: 2025,
+            month: 2,
+            day: 29
+        }
+        .is_valid());
+        assert!(!Date {
+            year: 1900,
+            month: 2,
+            day: 29
+        }
+        .is_valid());
+        assert!(!Date {
+            year: 0,
+            month: 1,
+            day: 1
+        }
+        .is_valid());
+        let when = DateTime {
+            date: Date {
+                year: 2025,
+                month: 1,
+                day: 29,
+            },
+            hour: 9,
+            minute: 5,
+            second: 0,
+            microsecond: 500,
+            offset_minutes: Some(-330),
+        };
+        assert_eq!(when.iso(), "2025-01-29T09:05:00.000500-05:30");
+    }
 }

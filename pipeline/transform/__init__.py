@@ -132,6 +132,15 @@ class _Context:
         return cls(message, path=self.raw.path, line=self.raw.line_of(source), field=source,
                    fix=fix)
 
+    def int64(self, value: int, source: str) -> int:
+        """Return an integer field's value, refusing one beyond 64 bits (no id column, the run's
+        corpus index or a typed CSV reader can hold it)."""
+        if _int64_ok(value):
+            return value
+        raise self.error(FieldTypeError, f"integer {value} does not fit in 64 bits", source,
+                         fix="write a whole number between -9223372036854775808 and "
+                             "9223372036854775807")
+
     def coerce(self, rule: FieldRule, value: Any, source: str) -> Any:
         """Convert one legacy value to the canonical type its rule names."""
         if value is _MISSING or value is None:
@@ -152,12 +161,12 @@ class _Context:
             if isinstance(value, bool):
                 raise self.error(FieldTypeError, f"expected an integer, found {value!r}", source)
             if isinstance(value, int):
-                return value
+                return self.int64(value, source)
             if isinstance(value, float) and value.is_integer():
-                return int(value)
+                return self.int64(int(value), source)
             if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
                 self.warn(source, f"integer written as text {value!r}")
-                return int(value)
+                return self.int64(int(value), source)
             raise self.error(FieldTypeError, f"expected an integer, found {value!r}", source,
                              fix="write a whole number")
         if kind == "number":
@@ -196,6 +205,11 @@ class _Context:
                 return [i.strip() for i in items if i.strip()]
             raise self.error(FieldTypeError, f"expected a list or text, found {value!r}", source)
         raise self.error(FieldTypeError, f"unknown field type {kind!r} in the profile", source)
+
+
+def _int64_ok(value: int) -> bool:
+    """True when an integer fits the signed 64 bits of SQLite, DuckDB BIGINT and pandas Int64."""
+    return -(2**63) <= value < 2**63
 
 
 def _slug(ctx: _Context, front_matter: dict[str, Any], doc_id: Any) -> str:

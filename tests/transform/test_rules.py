@@ -191,3 +191,18 @@ def test_fast_and_reference_validators_agree() -> None:
         assert fast_ok(data) == _validator("article").is_valid(data), mutation
 
     check()
+
+
+def test_integers_beyond_64_bits_are_rejected(default_profile) -> None:
+    """An id SQLite, DuckDB BIGINT and pandas Int64 cannot hold is a field-type error, not a crash
+    when the run's corpus index stores it."""
+    from pipeline.record import Rejection
+    from pipeline.transform import process_bytes
+
+    for text in ("99999999999999999999", '"-9223372036854775809"', "1.0e+19"):
+        outcome = process_bytes(f"---\nid: {text}\n---\n".encode(), "big.md", default_profile)
+        assert isinstance(outcome, Rejection), text
+        assert outcome.kind == "field-type" and outcome.field == "id" and outcome.line == 2
+        assert "does not fit in 64 bits" in outcome.reason
+    ok = process_bytes(b"---\nid: 9223372036854775807\n---\n", "max.md", default_profile)
+    assert not isinstance(ok, Rejection)

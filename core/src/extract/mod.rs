@@ -56,10 +56,7 @@ pub fn decode(data: &[u8]) -> Result<&str> {
         let line = data[..start].iter().filter(|b| **b == b'\n').count() + 1;
         Fail::reject(
             "encoding",
-            &format!(
-                "not UTF-8 (byte 0x{:02x} at offset {start})",
-                data[start]
-            ),
+            &format!("not UTF-8 (byte 0x{:02x} at offset {start})", data[start]),
             Some(line),
             None,
             Some("re-save the file as UTF-8"),
@@ -136,8 +133,8 @@ pub fn split(text: &str) -> Result<Document<'_>> {
         ));
     }
     // `\+\+\+[ \t]*(?:toml)?[ \t]*` and `\{.*`: TOML and JSON front matter.
-    if first.starts_with("+++") {
-        let rest = first[3..].trim_start_matches([' ', '\t']);
+    if let Some(rest) = first.strip_prefix("+++") {
+        let rest = rest.trim_start_matches([' ', '\t']);
         let rest = rest.strip_prefix("toml").unwrap_or(rest);
         if rest.bytes().all(|b| b == b' ' || b == b'\t') {
             return Err(Fail::decline("TOML front matter"));

@@ -342,8 +342,9 @@ fn timestamp_parts(text: &str) -> Option<Stamp<'_>> {
 }
 
 fn num(text: &str) -> u32 {
-    text.bytes()
-        .fold(0u32, |acc, b| acc.saturating_mul(10).saturating_add((b - b'0') as u32))
+    text.bytes().fold(0u32, |acc, b| {
+        acc.saturating_mul(10).saturating_add((b - b'0') as u32)
+    })
 }
 
 /// `SafeConstructor.construct_yaml_timestamp`; a value Python's datetime refuses stays text
@@ -468,7 +469,11 @@ mod tests {
         );
         assert_eq!(
             resolve_plain("2025-01-29"),
-            Ok(Value::Date(Date { year: 2025, month: 1, day: 29 }))
+            Ok(Value::Date(Date {
+                year: 2025,
+                month: 1,
+                day: 29
+            }))
         );
         match resolve_plain("2025-01-29 7:05:09.1234567 -5:99") {
             Ok(Value::DateTime(dt)) => {

@@ -10,5 +10,9 @@ pub fn dump_yaml(_mapping: &Map, _portable: bool) -> Result<String> {
 
 /// `front_matter_document(mapping, body, portable)`: `---`, the YAML, `---`, the body.
 pub fn front_matter_document(mapping: &Map, body: &str, portable: bool) -> Result<String> {
-    Ok(format!("---\n{}---\n{}", dump_yaml(mapping, portable)?, body))
+    Ok(format!(
+        "---\n{}---\n{}",
+        dump_yaml(mapping, portable)?,
+        body
+    ))
 }

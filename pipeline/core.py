@@ -1,0 +1,207 @@
+"""The compiled core (`pipeline_core`, built from core/): the per-file work in Rust.
+
+The Python implementation is the reference. The core takes batches of files and maps the
+per-file work (read, split, YAML, transform, each writer's bytes) over native threads without
+the GIL; for a file it does not reproduce exactly it *declines*, and `process_file` takes that
+file here. A differential test suite holds the two to byte-identical outputs.
+
+`PIPELINE_CORE=0` forces the Python implementation; `status()` says which one a run uses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+import orjson
+
+from pipeline.load.markdown import Prepared
+from pipeline.record import ARTICLE, Record, Rejection, Warning_
+from pipeline.state import staging_dir
+
+try:  # the core is its own distribution: a machine without Rust runs without it
+    import pipeline_core as _core
+except ImportError:  # pragma: no cover - exercised by the PIPELINE_CORE=0 runs instead
+    _core = None
+
+#: Files per batch handed to the core, and batches in flight at once (bounded memory).
+BATCH = 256
+IN_FLIGHT = 3
+#: Floats whose text orjson and Python's repr must give exactly as the core does.
+_FLOAT_PROBES = (1e16, 1e15, 1e-7, 1e-5, 2.5e-5, -0.0, 0.1, 5e-324, 1.7976931348623157e308,
+                 123456789012345680.0, -1.0, 3.25)
+
+
+def status() -> tuple[bool, str]:
+    """(usable, description): whether the core can run here, and why not when it cannot.
+    (`PIPELINE_CORE` is read on every call, so tests can switch between the two.)"""
+    if os.environ.get("PIPELINE_CORE", "1").strip().lower() in ("0", "false", "no", "off"):
+        return False, "disabled by PIPELINE_CORE=0"
+    return _probe()
+
+
+@lru_cache(maxsize=1)
+def _probe() -> tuple[bool, str]:
+    """Whether the installed core can run here (checked once per process)."""
+    if _core is None:
+        return False, "not installed (build it with `make install`; needs cargo)"
+    for value in _FLOAT_PROBES:
+        python_repr, orjson_text = _core._float_texts(value)
+        if python_repr != repr(value) or orjson_text != orjson.dumps(value).decode():
+            return False, (f"installed orjson {orjson.__version__} formats floats differently "
+                           "from the core")
+    return True, f"pipeline-core {_core.__version__}"
+
+
+def version_line() -> str:
+    """What `--version` says about the implementation in use."""
+    usable, description = status()
+    return f"core: {description}" if usable else f"core: not in use ({description})"
+
+
+@dataclass
+class Tally:
+    """Files per implementation and why the core declined the others (for report.json)."""
+
+    core: int = 0
+    python: int = 0
+    declined: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report.json form."""
+        return {"core": self.core, "python": self.python,
+                "core_declined": dict(sorted(self.declined.items()))}
+
+
+def _timezone_minutes(profile: Any) -> int | None:
+    """The profile's timezone as whole minutes east of UTC (None: not whole minutes)."""
+    offset = profile.timezone.utcoffset(None)
+    seconds = int(offset.total_seconds()) if offset is not None else 0
+    return seconds // 60 if seconds % 60 == 0 else None
+
+
+class CoreRun:
+    """The core configured for one run: which outputs it prepares, and its worker threads."""
+
+    def __init__(self, work: Any, threads: int) -> None:
+        """Configure the core from the run's Work (profile, writers, write options)."""
+        names = [cls.name for cls in work.writers]
+        options = work.write_options
+        out_dir = options.out_dir
+        pages = "markdown" in names and options.target == "generic"
+        staging = (str(staging_dir(Path(out_dir)) / f"core{os.getpid()}")
+                   if pages and out_dir is not None and not options.earlier_pages else None)
+        config = {
+            "timezone_minutes": _timezone_minutes(work.profile),
+            "jsonl": "jsonl" in names, "csv": "csv" in names, "generic_pages": pages,
+            "spreadsheet_safe": options.spreadsheet_safe, "max_bytes": work.max_bytes,
+            "staging": staging, "unicode_version": unicodedata.unidata_version,
+            "threads": threads,
+        }
+        self.names = names
+        self.core = _core.Core(json.dumps(work.profile.data, default=str), json.dumps(config))
+
+    def close(self) -> None:
+        """Stop the worker threads."""
+        self.core.close()
+
+    def prepared(self, jsonl: bytes | None, csv: Any, page: Any) -> tuple[Any, ...]:
+        """Each writer's prepared bytes, in the order of the run's writers."""
+        out: list[Any] = []
+        for name in self.names:
+            if name == "jsonl":
+                out.append(jsonl)
+            elif name == "csv":
+                out.append(csv)
+            elif name == "markdown" and page is not None:
+                out.append(Prepared(*page))
+            else:
+                out.append(None)  # parquet, or a target placed in order: Python renders
+        return tuple(out)
+
+
+def usable_for(work: Any) -> str | None:
+    """Why the core cannot serve this run (None: it can)."""
+    usable, description = status()
+    if not usable:
+        return description
+    if work.write_options.html:
+        return "--html renders answers with Python-Markdown"
+    if _timezone_minutes(work.profile) is None:
+        return "profile timezone is not whole minutes"
+    return None
+
+
+def outcomes(files: Iterable[tuple[Path, str]], run: CoreRun,
+             fallback: Callable[[Path, str], Any],
+             lookup: Callable[[str, str], bytes | None] | None,
+             tally: Tally) -> Iterator[Any]:
+    """Map the per-file work over the files with the core, in input order; `fallback` takes
+    each file the core declines. Yields `pipeline.run.Done` objects."""
+    from pipeline.run import Done  # (run imports this module)
+    from pipeline.state import decode_outcome
+
+    parser = _core.PARSER
+    source = iter(files)
+    pending: list[tuple[Any, dict[str, Path]]] = []
+
+    def submit() -> bool:
+        batch = []
+        paths: dict[str, Path] = {}
+        for path, rel in source:
+            batch.append((str(path), rel))
+            paths[rel] = path
+            if len(batch) >= BATCH:
+                break
+        if not batch:
+            return False
+        pending.append((run.core.submit(batch), paths))
+        return True
+
+    for _ in range(IN_FLIGHT):
+        if not submit():
+            break
+    while pending:
+        handle, paths = pending.pop(0)
+        results = handle.wait()
+        submit()  # keeps the threads busy while the results are handled here
+        for item in results:
+            kind, rel = item[0], item[1]
+            if kind == "d":
+                tally.python += 1
+                tally.declined[item[2]] += 1
+                yield fallback(paths[rel], rel)
+                continue
+            tally.core += 1
+            if kind == "x":
+                _, _, sha, entry, (reason, line, field_, kind_) = item
+                rejection = Rejection(path=rel, reason=reason, line=line, field=field_,
+                                      kind=kind_)
+                cached = lookup(rel, sha) if lookup is not None and sha is not None else None
+                if cached is not None:
+                    yield Done(rel, sha, cached, False, decode_outcome(cached))
+                else:
+                    yield Done(rel, sha, entry, True, rejection)
+                continue
+            _, _, sha, entry, jsonl, csv, page, slim, warnings = item
+            prepared = run.prepared(jsonl, csv, page)
+            cached = lookup(rel, sha) if lookup is not None else None
+            if cached is not None:
+                # Unchanged since the last run: the manifest's outcome, as process_file uses.
+                outcome = decode_outcome(cached)
+                yield Done(rel, sha, cached, False, outcome,
+                           prepared if isinstance(outcome, Record) else ())
+                continue
+            shape, doc_id, url, related = slim
+            data: dict[str, Any] = {"source": {"path": rel, "sha256": sha}}
+            if shape == ARTICLE:
+                data.update(id=doc_id, url=url, related=[{"id": i} for i in related])
+            record = Record(shape, data,
+                            tuple(Warning_(rel, f, m) for f, m in warnings), parser)
+            yield Done(rel, sha, entry, True, record, prepared)
