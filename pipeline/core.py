@@ -23,7 +23,7 @@ import orjson
 
 from pipeline.load.markdown import Prepared
 from pipeline.record import ARTICLE, Record, Rejection, Warning_
-from pipeline.state import staging_dir
+from pipeline.state import CORE_MARK, staging_dir
 
 try:  # the core is its own distribution: a machine without Rust runs without it
     import pipeline_core as _core
@@ -145,7 +145,6 @@ def outcomes(files: Iterable[tuple[Path, str]], run: CoreRun,
     """Map the per-file work over the files with the core, in input order; `fallback` takes
     each file the core declines. Yields `pipeline.run.Done` objects."""
     from pipeline.run import Done  # (run imports this module)
-    from pipeline.state import decode_outcome
 
     parser = _core.PARSER
     source = iter(files)
@@ -179,29 +178,20 @@ def outcomes(files: Iterable[tuple[Path, str]], run: CoreRun,
                 yield fallback(paths[rel], rel)
                 continue
             tally.core += 1
+            sha = item[2]
+            # A hit means these bytes migrated before under this configuration (unchanged);
+            # the core's result is the cached one by contract, so it is used as it is.
+            fresh = lookup is None or sha is None or lookup(rel, sha) is None
             if kind == "x":
-                _, _, sha, entry, (reason, line, field_, kind_) = item
-                rejection = Rejection(path=rel, reason=reason, line=line, field=field_,
-                                      kind=kind_)
-                cached = lookup(rel, sha) if lookup is not None and sha is not None else None
-                if cached is not None:
-                    yield Done(rel, sha, cached, False, decode_outcome(cached))
-                else:
-                    yield Done(rel, sha, entry, True, rejection)
+                _, _, _, entry, (reason, line, field_, kind_) = item
+                yield Done(rel, sha, entry, fresh, Rejection(
+                    path=rel, reason=reason, line=line, field=field_, kind=kind_))
                 continue
-            _, _, sha, entry, jsonl, csv, page, slim, warnings = item
-            prepared = run.prepared(jsonl, csv, page)
-            cached = lookup(rel, sha) if lookup is not None else None
-            if cached is not None:
-                # Unchanged since the last run: the manifest's outcome, as process_file uses.
-                outcome = decode_outcome(cached)
-                yield Done(rel, sha, cached, False, outcome,
-                           prepared if isinstance(outcome, Record) else ())
-                continue
+            _, _, _, entry, jsonl, csv, page, slim, warnings = item
             shape, doc_id, url, related = slim
             data: dict[str, Any] = {"source": {"path": rel, "sha256": sha}}
             if shape == ARTICLE:
                 data.update(id=doc_id, url=url, related=[{"id": i} for i in related])
             record = Record(shape, data,
                             tuple(Warning_(rel, f, m) for f, m in warnings), parser)
-            yield Done(rel, sha, entry, True, record, prepared)
+            yield Done(rel, sha, entry, fresh, record, run.prepared(jsonl, csv, page), CORE_MARK)

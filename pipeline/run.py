@@ -63,6 +63,9 @@ class Done(Compact):
     fresh: bool  # False when the manifest already had this outcome
     outcome: Outcome  # the outcome itself, or its slim form (see `slim`)
     prepared: tuple[Any, ...] = ()  # one entry per writer, in order (records only)
+    #: What the manifest keeps, when not `text`: for a record of the compiled core, a marker
+    #: (see state.CORE_MARK), since the core recomputes a record faster than SQLite stores it.
+    stored: bytes | None = None
 
     def slim(self) -> "Done":
         """This result with a slim record, for sending from a pool process to the main one:
@@ -71,7 +74,7 @@ class Done(Compact):
         if not isinstance(self.outcome, Record):
             return self
         return Done(self.rel, self.sha256, self.text, self.fresh, self.outcome.slim(),
-                    self.prepared)
+                    self.prepared, self.stored)
 
     def record(self, writers: int) -> Outcome:
         """The outcome, decoded in full from `text` when a writer has nothing prepared."""
@@ -153,10 +156,11 @@ def outcomes(files: Iterable[tuple[Path, str]], work: Work, workers: int,
         manifest = None  # a first run into this folder: no look-up can hit
     if core.usable_for(work) is None:
         lookup = manifest.lookup if manifest is not None else None
+        outcome_lookup = manifest.outcome if manifest is not None else None
         run = core.CoreRun(work, threads or os.cpu_count() or 1)
         try:
             yield from core.outcomes(files, run, lambda path, rel: process_file(
-                path, rel, work, lookup), lookup, tally)
+                path, rel, work, outcome_lookup), lookup, tally)
         finally:
             run.close()
         return
@@ -170,7 +174,7 @@ def _python_outcomes(files: Iterable[tuple[Path, str]], work: Work, workers: int
     """The Python implementation on `workers` processes."""
     if workers <= 1:
         # In this process the manifest's own connection answers the cache look-ups.
-        lookup = manifest.lookup if manifest is not None else None
+        lookup = manifest.outcome if manifest is not None else None
         for path, rel in files:
             yield process_file(path, rel, work, lookup)
         return
@@ -277,7 +281,8 @@ def migrate(inputs: Iterable[Path], options: Options,
                 outcome = done.record(len(writers))
                 if manifest is not None and done.sha256 is not None:
                     if done.fresh:
-                        manifest.store(done.rel, done.sha256, done.text)
+                        manifest.store(done.rel, done.sha256,
+                                       done.text if done.stored is None else done.stored)
                     else:
                         report.cached += 1
                 if isinstance(outcome, Record) and outcome.shape == ARTICLE:

@@ -95,6 +95,14 @@ def _connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
     return conn
 
 
+#: What the manifest keeps for a record the compiled core produced: that these bytes migrated
+#: under this configuration. The core recomputes the record faster than SQLite stores and reads
+#: it back (about 5 KB per record: storing them cost more than the whole per-file work), so a
+#: rerun counts the input as unchanged and takes the core's result again; the Python
+#: implementation treats the marker as a miss and recomputes.
+CORE_MARK = b'{"core":1}'
+
+
 def encode_outcome(outcome: Outcome, data_json: bytes | None = None) -> bytes:
     """Serialise a Record or Rejection for the cache, as UTF-8 JSON.
 
@@ -189,6 +197,12 @@ class Manifest(_Batched):
                                 (path, sha256)).fetchone()
         return row[0] if row else None
 
+    def outcome(self, path: str, sha256: str) -> bytes | None:
+        """Return the cached outcome of an input with these exact bytes, if one is stored
+        (a compiled-core marker is not an outcome)."""
+        found = self.lookup(path, sha256)
+        return None if found == CORE_MARK else found
+
     def store(self, path: str, sha256: str, outcome: bytes) -> None:
         """Remember the outcome of one input (written in batches)."""
         self._add(path, (path, sha256, outcome))
@@ -201,7 +215,8 @@ class CacheReader:
         self.conn = _connect(db_path, readonly=True) if db_path.exists() else None
 
     def lookup(self, path: str, sha256: str) -> bytes | None:
-        """Return the cached outcome of an input with these exact bytes, if any."""
+        """Return the cached outcome of an input with these exact bytes, if any (a
+        compiled-core marker is not an outcome)."""
         if self.conn is None:
             return None
         try:
@@ -210,7 +225,7 @@ class CacheReader:
                 (path, sha256)).fetchone()
         except sqlite3.Error:
             return None  # a cache we cannot read only costs speed
-        return row[0] if row else None
+        return row[0] if row and row[0] != CORE_MARK else None
 
 
 class PageReader:

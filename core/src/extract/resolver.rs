@@ -29,6 +29,8 @@ pub fn resolve_plain(text: &str) -> Result<Value> {
         b'~' if text == "~" => Ok(Value::Null),
         b'<' if text == "<<" => Err(Fail::decline("merge key")),
         b'=' if text == "=" => Err(Fail::decline("YAML value key")),
+        // `^(?:!|&|\*)$`: PyYAML's documentation-only `yaml` tag, which it cannot construct.
+        b'!' | b'&' | b'*' if text.len() == 1 => Err(Fail::decline("YAML `yaml` tag")),
         b'-' | b'+' | b'.' | b'0'..=b'9' => number_or_timestamp(text),
         _ => Ok(Value::Str(text.to_string())),
     }
@@ -59,6 +61,7 @@ pub fn tag_of(text: &str) -> &'static str {
         b'~' if text == "~" => "null",
         b'<' if text == "<<" => "merge",
         b'=' if text == "=" => "value",
+        b'!' | b'&' | b'*' if text.len() == 1 => "yaml",
         b'-' | b'+' | b'.' | b'0'..=b'9' => {
             if float_form(text).is_some() {
                 "float"
@@ -85,7 +88,7 @@ fn bool_word(text: &str) -> Option<bool> {
 
 #[derive(Debug, PartialEq, Eq)]
 enum FloatForm {
-    /// `[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?` or `\.[0-9_]+(?:[eE][-+][0-9]+)?`
+    /// `[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?` or `\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?`
     Decimal,
     /// `[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*`
     Sexagesimal,
@@ -154,11 +157,13 @@ fn float_form(text: &str) -> Option<FloatForm> {
     if matches!(rest, ".inf" | ".Inf" | ".INF") {
         return Some(FloatForm::Special);
     }
-    // `\.[0-9_]+(?:[eE][-+][0-9]+)?` (no sign)
+    // `\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?` (no sign; a digit right after the point: `._` is
+    // a string to PyYAML)
     if let Some(frac) = text.strip_prefix('.') {
         let mantissa = strip_exponent(frac)?;
-        return (!mantissa.is_empty() && all(mantissa, digit_or_underscore))
-            .then_some(FloatForm::Decimal);
+        return (mantissa.as_bytes().first().is_some_and(u8::is_ascii_digit)
+            && all(mantissa, digit_or_underscore))
+        .then_some(FloatForm::Decimal);
     }
     let first = *rest.as_bytes().first()?;
     if !first.is_ascii_digit() {
@@ -430,6 +435,9 @@ mod tests {
             ("1.5", "float"),
             ("1.", "float"),
             (".5", "float"),
+            ("._", "str"),
+            ("._5", "str"),
+            (".5_", "float"),
             ("-.5", "str"),
             ("1e3", "str"),
             ("1.5e3", "str"),
@@ -488,5 +496,11 @@ mod tests {
             Ok(Value::Str("2025-01-29 24:00:00".into()))
         );
         assert!(resolve_plain("1:20").is_err());
+        assert_eq!(resolve_plain("1.e+5"), Ok(Value::Float(1e5)));
+        assert_eq!(
+            resolve_plain("-1._5"),
+            Err(Fail::decline("YAML 1.1 float form"))
+        );
+        assert_eq!(tag_of("*"), "yaml");
     }
 }
