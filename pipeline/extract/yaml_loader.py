@@ -158,6 +158,14 @@ def load_yaml_pyyaml(text: str, first_line: int) -> tuple[Any, dict[str, int]]:
         raise FrontMatterError(f"unsupported YAML tag: {err.problem}", line=line,
                                fix="remove the tag; application tags such as !!python/... are "
                                    "never run") from err
+    except yaml.reader.ReaderError as err:
+        # Its own str() spans two lines; the position counts UTF-8 bytes in the C reader.
+        prefix = text.encode("utf-8")[:err.position] if _BaseLoader is not yaml.SafeLoader \
+            else text[:err.position].encode("utf-8")
+        character = err.character if isinstance(err.character, int) else ord(err.character)
+        raise FrontMatterError(f"YAML error: unacceptable character #x{character:04x}: "
+                               f"{err.reason}", line=first_line + prefix.count(b"\n"),
+                               fix="remove the character from the front matter") from err
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + first_line if mark is not None else first_line
@@ -207,12 +215,17 @@ _LINE = re.compile(r"\n[ \t]*((?:-[ \t]+)*)(?:([^\n:#\[{'\"]*+:)[ \t]+)?([^\s#][
 # Numbers YAML 1.1 and 1.2 read differently: leading-zero and 0o octals, binary, exponents
 # (1.1 needs a dot and a signed exponent), underscores; sexagesimal (1:20) is caught as a
 # string PyYAML would type, after the parse.
+# A signed number that starts with its point (`-.5`) is a float to YAML 1.2 and text to 1.1.
 _NUMBER_TOKEN = re.compile(r"[-+]?(?:0[0-9_]+|0[oObB][0-9a-fA-F_]*|[0-9][0-9_]*(?:\.[0-9_]*)?"
-                           r"[eE][-+]?[0-9]+|\.[0-9_]+[eE][-+]?[0-9]+|[0-9]*_[0-9_.]*)")
+                           r"[eE][-+]?[0-9]+|\.[0-9_]+[eE][-+]?[0-9]+|[0-9]*_[0-9_.]*)"
+                           r"|[-+]\.[0-9][0-9_]*")
 _DATE_START = re.compile(r"[0-9]{4}-[0-9][0-9]?-[0-9]")
 _FLOW_ITEM = re.compile(r"[\[{,][ \t]*([^,\[\]{}\s][^,\[\]{}]*)")
 _TOKEN_END = re.compile(r"[ \t]*(?:[,\]}#]|:(?:[ \t]|$)|$)")  # (a key's token ends at `: `)
 _MERGE = re.compile(r"(?:^|\n)[ \t]*<<[ \t]*:")
+# PyYAML's reader refuses these characters (yaml/reader.py NON_PRINTABLE); yaml-rs reads them.
+_NON_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD"
+                            "\U00010000-\U0010ffff]")
 
 
 class _Scan:
@@ -261,6 +274,8 @@ def _fast_path_refusal(text: str, scan: _Scan | None = None) -> str | None:
         return "yaml-rs is not installed"
     if "<<" in text and _MERGE.search(text):
         return "merge key"
+    if _NON_PRINTABLE.search(text):
+        return "character the YAML reader refuses"  # yaml-rs accepts it; PyYAML raises
     for dashes, key, rest in _LINE.findall("\n" + text):
         if rest[0] not in _SPECIAL_START and key[:1] not in _NUMBER_START:
             continue  # the common case: `key: words`, decided without leaving the loop

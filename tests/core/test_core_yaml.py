@@ -329,6 +329,62 @@ def documents(draw: st.DrawFn) -> str:
     return text
 
 
+# The shape of nearly every legacy document (`key: value`, one-line `>-` scalars, nested
+# mappings), with the small departures from it that change how a line is read.
+SIMPLE_VALUES = [
+    "default", "165645", "-1.0", "2025-01-29", "2025-02-30", "2023-01-24T17:15:00+09:00",
+    "MMM DD, YYYY", "QuickTakes | Biology", "/learn/x/questions/y", "a-b.md", "yes", "~", "null",
+    "017", "1e3", "1.5e+3", ".5", "1:20", "-x", "it's", "C:\\dir", "\\n\\n### x", "日本 😀",
+    "a#b", "a:b", "'q'", "'it''s'", "''", '"2024-05-19"', '"a\\nb"', "[]", "{}", "[a]",
+    "x  ", "http://x.y/z?q=1", "0.5", "true", "Null", "2025-01-29 10:00:00",
+]
+ODD_VALUES = ["a #b", "a: b", "x:", "- x", "-", '"x" y', "'x' # c", "{a: 1}", "@x", "&a x",
+              "!t x", "'open", '"open', "? x", ": x", "|x", ">x", "%x", "*a"]
+SIMPLE_KEYS = ["id", "title", "date", "seo", "answer", "url", "score", "a.b", "x-y", "_k",
+               "related_article"]
+
+
+@st.composite
+def simple_entries(draw: st.DrawFn, indent: int, depth: int) -> list[str]:
+    """Lines of a block mapping in the legacy documents' shape, with departures."""
+    lines: list[str] = []
+    pad = " " * indent
+    for number in range(draw(st.integers(1, 6))):
+        key = draw(st.sampled_from(SIMPLE_KEYS)) + str(number)
+        if draw(st.sampled_from([False] * 15 + [True])):
+            key = draw(st.sampled_from(["yes", "1", "k k", "é", "'q'", "id0", "~"]))
+        kind = draw(st.sampled_from(["value"] * 20 + ["block"] * 10 + ["map"] * 4 + ["odd"]))
+        if kind == "value":
+            colon = draw(st.sampled_from([": "] * 30 + [":  "] * 3 + [":"]))
+            values = draw(st.sampled_from([SIMPLE_VALUES] * 20 + [ODD_VALUES]))
+            lines.append(f"{pad}{key}{colon}{draw(st.sampled_from(values))}")
+        elif kind == "block":
+            header = draw(st.sampled_from([">-"] * 12 + [">", "|", "|-"] * 2 + [">+", "|2", ">- # c"]))
+            lines.append(f"{pad}{key}: {header}")
+            content_pad = " " * (indent + draw(st.sampled_from([4] * 20 + [2, 1, 0])))
+            text = draw(st.sampled_from(["text", "a\\nb \\\"q\\\"", "# x", "- x", "k: v",
+                                         "trailing  ", "é 😀", "---", "[a]"]))
+            lines.append(content_pad + text)
+            after = draw(st.sampled_from([None] * 30 + ["", "   ", pad + "  more",
+                                                        content_pad + "second"]))
+            if after is not None:
+                lines.append(after)
+        elif kind == "map" and depth < 3:
+            lines.append(f"{pad}{key}:")
+            lines += draw(simple_entries(indent + draw(st.sampled_from([2, 4] * 4 + [1])), depth + 1))
+        else:
+            lines.append(draw(st.sampled_from(
+                ["", "  ", "# c", pad + "# c", pad + "  # c", pad + "   more", "x"])))
+    return lines
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(simple_entries(0, 0))
+def test_core_matches_pyyaml_on_legacy_shaped_documents(lines: list[str]) -> None:
+    reason = check("".join(line + "\n" for line in lines))
+    event("handled" if reason is None else f"declined: {reason}")
+
+
 @settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents())
 def test_core_matches_pyyaml_on_generated_documents(text: str) -> None:

@@ -161,3 +161,18 @@ def test_discover_sorts_large_folders_in_bounded_runs(tmp_path, monkeypatch) -> 
     top = sorted(names + ["050-sub"])
     assert expected == [f"{n}/inner.md" if n == "050-sub" else n for n in top]
     assert all(path == tmp_path / rel for path, rel in spilled)
+
+
+def test_unacceptable_character_is_one_line_with_its_line() -> None:
+    """PyYAML's reader error spans two lines and counts UTF-8 bytes: the rejection is one line
+    naming the file line of the character."""
+    import pytest as _pytest
+
+    from pipeline.errors import FrontMatterError
+    from pipeline.extract.yaml_loader import load_yaml
+
+    with _pytest.raises(FrontMatterError) as caught:
+        load_yaml("a: ééé\nb: x\x07\n", 2)
+    assert caught.value.line == 3
+    assert "\n" not in str(caught.value)
+    assert "unacceptable character #x0007" in str(caught.value)
