@@ -19,6 +19,7 @@ from typing import Any, Iterator
 import pytest
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 
+from pipeline.errors import FrontMatterError
 from pipeline.extract.frontmatter import split
 from pipeline.extract.yaml_loader import load_yaml_pyyaml
 from pipeline.samples import generate
@@ -34,10 +35,11 @@ FIRST_LINE = 2  # front matter starts on the file's second line, after `---`
 # --- One comparison -------------------------------------------------------------------------
 
 def reference(text: str) -> tuple[Any, list[tuple[str, int]]] | None:
-    """PyYAML's value (tagged) and key lines, or None where the reference refuses the text."""
+    """PyYAML's value (tagged) and key lines, or None where the reference refuses the text
+    (FrontMatterError, DuplicateKeyError: every refusal counts the same, the core declines)."""
     try:
         value, key_lines = load_yaml_pyyaml(text, FIRST_LINE)
-    except Exception:  # noqa: BLE001 - every refusal counts the same here: the core must decline
+    except FrontMatterError:
         return None
     return tagged(value), list(key_lines.items())
 
@@ -82,6 +84,7 @@ def yaml_text(data: bytes) -> str | None:
 
 
 def files(folder: Path) -> Iterator[bytes]:
+    """The bytes of every file under `folder`, in path order."""
     for path in sorted(folder.rglob("*")):
         if path.is_file():
             yield path.read_bytes()
@@ -153,6 +156,18 @@ TRICKY = [
     "a: 1.5e+3\n", "a: .5\n", "a: 1.\n", "a: -.5\n", "a: 1_000\n", "a: 1:20\n", "a: .NaN\n",
     "a: 2025-01-29 10:00:00 -5\n", "a: 2025-01-29t10:00:00z\n", "a: 2025-1-2 1:00:00Z\n",
     "a: 2025-01-29 10:00:00 +24\n", "a: 2025-01-29T24:00:00\n", "a: 9999999999999999999\n",
+    "a  : 1\n", "'a' : 1\n", "a : b : c\n", "\"a\n b\": 1\n", "a:b: c\n", "a:b\n",
+    # The legacy shape and the departures from it that the fast path must leave to saphyr.
+    "a: >-\n    x\n  b: 1\n", "a: >-\n    x\n\nb: 1\n", "a: >-\n    x\n     \nb: 1\n",
+    "a: >-\n    x  \nb: 1\n", "a: |\n x\nb: 1\n", "a: >-\nx\n", "a: >-\n    x\n    y\n",
+    "a: >-\n    x\n  # c\nb: 1\n", "a: >-\n    x\n# c\nb: 1\n", "a: |-\n    # x\n",
+    "a:\n# c\nb: 1\n", "a:\n  # c\n  b: 1\n", "a: x\n  # c\nb: 1\n", "a: 'x'\n  y\n",
+    "a: x\n\n  y\n", "a: x\n  y\n", "  a: 1\nb: 2\n", "  a: 1\n  b: 2\n", "a:\n  b: 1\n c: 2\n",
+    "a:\n    b: 1\n  c: 2\n", "a:\n  b:\n    c: 1\n  d: 2\ne: 3\n", "a:\nb:\n", "a:   \n",
+    "a: 'it''s'  \n", "a: ''\n", "a: 'x' y\n", "a: \"x\" # c\n", "a: \"x\\\"y\"\n", "a: [] \n",
+    "a: {} # c\n", "a: -1.0\n", "a: -\n", "a: x  \n", "a: x #c\n", "a: x#c\n", "a: x:\n",
+    "a: <<\n", "a: =\n", "a.b-c_d: 1\n", "a-: 1\n", "a:\n  b: 1\n  b: 2\n", "a: 1\nb: 2\na: 3\n",
+    "id: 1\ntitle: >-\n    What?\nseo:\n  title: QuickTakes | CS\n  page_keywords: >-\n    a, b\n",
 ]
 
 
@@ -232,7 +247,8 @@ def block_scalar(draw: st.DrawFn, indent: int) -> str:
         kind = draw(st.sampled_from(["text", "text", "text", "blank", "spaces", "more", "less"]))
         if kind == "text":
             lines.append(pad + draw(st.sampled_from(["x", "two words", "a\\nb \\\"q\\\"", "é 😀",
-                                                      "# not a comment", "- item", "k: v"])))
+                                                      "# not a comment", "- item", "k: v",
+                                                      "trailing  "])))
         elif kind == "blank":
             lines.append("")
         elif kind == "spaces":
@@ -321,9 +337,11 @@ def entries(draw: st.DrawFn, indent: int, depth: int) -> list[str]:
 
 @st.composite
 def documents(draw: st.DrawFn) -> str:
-    """A front matter text, as the caller hands it over (LF newlines, ends with one)."""
+    """A front matter text, as the caller hands it over: CRLF replaced by LF (a lone CR from a
+    junk line stays), ending with a line break."""
     lines = draw(entries(0, 0))
-    text = "".join(line + "\n" for line in lines)
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    text = "".join(line + newline for line in lines).replace("\r\n", "\n")
     if draw(st.sampled_from([False] * 29 + [True])):
         text = text.rstrip("\n")  # the pipeline always passes a final newline; others may not
     return text
@@ -378,14 +396,14 @@ def simple_entries(draw: st.DrawFn, indent: int, depth: int) -> list[str]:
     return lines
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(simple_entries(0, 0))
 def test_core_matches_pyyaml_on_legacy_shaped_documents(lines: list[str]) -> None:
     reason = check("".join(line + "\n" for line in lines))
     event("handled" if reason is None else f"declined: {reason}")
 
 
-@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=2500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents())
 def test_core_matches_pyyaml_on_generated_documents(text: str) -> None:
     reason = check(text)

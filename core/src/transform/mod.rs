@@ -467,19 +467,31 @@ fn cmp_digits(a: &str, b: &str) -> std::cmp::Ordering {
     a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
 
+/// The related links, and what they do to `extra`: the slot keys it loses, and the slots it
+/// gets back at its end (kept as they were, beside a warning).
+struct Related<'m> {
+    links: Vec<Value>,
+    slot_keys: Vec<&'m str>,
+    kept: Map,
+}
+
 /// `_related`: the numbered related-link family as one ordered, de-duplicated list.
-fn related(
+fn related<'m>(
     ctx: &mut Context<'_, '_>,
-    front_matter: &Map,
+    front_matter: &'m Map,
     doc_id: &Value,
     doc_url: &Value,
-    extra: &mut Map,
-) -> Result<Vec<Value>> {
+) -> Result<Related<'m>> {
+    let mut out = Related {
+        links: Vec::new(),
+        slot_keys: Vec::new(),
+        kept: Map::new(),
+    };
     let family = match &ctx.profile.related_family {
         Some(f) if !f.is_empty() => f.as_str(),
-        _ => return Ok(Vec::new()),
+        _ => return Ok(out),
     };
-    let mut slots: Vec<(&str, &str)> = Vec::new(); // (number digits, key)
+    let mut slots: Vec<(&str, &'m str)> = Vec::new(); // (number digits, key)
     for (key, _) in front_matter {
         if let Some(number) = key.strip_prefix(family) {
             if number.is_empty() {
@@ -499,13 +511,12 @@ fn related(
         .iter()
         .map(|r| r.source.as_str())
         .collect();
-    let mut links: Vec<Value> = Vec::new();
     let mut seen: Vec<(bool, Value)> = Vec::new(); // (by id, value)
     for (_, key) in slots {
         let slot = get(front_matter, key).unwrap_or(&Value::Null);
-        if let Some(at) = extra.iter().position(|(k, _)| k == key) {
-            extra.remove(at);
-        }
+        // (`extra.pop(key)`, and `extra[key] = ...` puts a kept slot back at the end.)
+        out.kept.retain(|(k, _)| k != key);
+        out.slot_keys.push(key);
         match slot {
             Value::Null => continue,
             Value::Map(m) if m.is_empty() => continue,
@@ -519,7 +530,7 @@ fn related(
                         type_name(other)
                     ),
                 );
-                extra.push((key.to_string(), json_safe(other)?));
+                out.kept.push((key.to_string(), json_safe(other)?));
                 continue;
             }
         }
@@ -537,7 +548,7 @@ fn related(
                     unknown.join(", ")
                 ),
             );
-            extra.push((key.to_string(), json_safe(slot)?));
+            out.kept.push((key.to_string(), json_safe(slot)?));
         }
         let mut link: [Value; 4] = [Value::Null, Value::Null, Value::Null, Value::Null];
         let rules = ctx.profile.related_fields.clone();
@@ -569,7 +580,7 @@ fn related(
             continue; // first occurrence wins
         }
         seen.push(identity);
-        links.push(Value::Map(
+        out.links.push(Value::Map(
             LINK_KEYS
                 .iter()
                 .zip(link)
@@ -577,7 +588,7 @@ fn related(
                 .collect(),
         ));
     }
-    Ok(links)
+    Ok(out)
 }
 
 /// `to_article`: the canonical article record of a CMS profile.
@@ -608,7 +619,9 @@ pub fn to_article(raw: &Raw<'_>, profile: &Profile) -> Result<Record> {
         profile,
         warnings: Vec::new(),
     };
-    let mut extra: Map = front_matter.clone();
+    // `extra` is what the rules leave of the front matter: built at the end from the entries
+    // that survive, instead of a deep copy of the whole front matter cut down key by key.
+    let mut removals: Vec<&str> = Vec::new();
     let mut values: Vec<(&str, Value)> = Vec::new();
     for rule in &profile.fields {
         let source = rule.source.as_str();
@@ -633,23 +646,32 @@ pub fn to_article(raw: &Raw<'_>, profile: &Profile) -> Result<Record> {
             Some(slot) => slot.1 = coerced,
             None => values.push((rule.target.as_str(), coerced)),
         }
-        if top {
-            if let Some(at) = extra.iter().position(|(k, _)| k == source) {
-                extra.remove(at);
-            }
-        } else {
-            remove_path(&mut extra, source);
-        }
+        removals.push(source);
     }
     let take = |values: &mut Vec<(&str, Value)>, target: &str| -> Value {
         values
-            .iter()
-            .position(|(t, _)| *t == target)
-            .map_or(Value::Null, |at| values[at].1.clone())
+            .iter_mut()
+            .find(|(t, _)| *t == target)
+            .map_or(Value::Null, |(_, v)| std::mem::replace(v, Value::Null))
     };
     let doc_id = take(&mut values, "id");
     let doc_url = take(&mut values, "url");
-    let links = related(&mut ctx, front_matter, &doc_id, &doc_url, &mut extra)?;
+    let related = related(&mut ctx, front_matter, &doc_id, &doc_url)?;
+    let mut extra = Map::new();
+    for (key, value) in front_matter {
+        if removals.contains(&key.as_str()) || related.slot_keys.contains(&key.as_str()) {
+            continue;
+        }
+        let mut entry: Map = vec![(key.clone(), value.clone())];
+        for path in &removals {
+            if path.split('.').next() == Some(key.as_str()) && path.contains('.') {
+                remove_path(&mut entry, path);
+            }
+        }
+        extra.extend(entry);
+    }
+    extra.extend(related.kept);
+    let links = related.links;
     let body = if is_placeholder_body(raw.body, &profile.placeholders)? {
         ""
     } else {
