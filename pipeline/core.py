@@ -30,6 +30,8 @@ try:  # the core is its own distribution: a machine without Rust runs without it
 except ImportError:  # pragma: no cover - exercised by the PIPELINE_CORE=0 runs instead
     _core = None
 
+#: The name the core's records carry as their parser (report.json `parsers`).
+PARSER: str = getattr(_core, "PARSER", "pipeline-core")
 #: Files per batch handed to the core, and batches in flight at once (bounded memory).
 BATCH = 256
 IN_FLIGHT = 3
@@ -95,20 +97,23 @@ class CoreRun:
         options = work.write_options
         out_dir = options.out_dir
         pages = "markdown" in names and options.target == "generic"
+        #: Records come in spans (columns, one operation per batch) when every writer takes them.
+        self.spans = all(getattr(cls, "takes_spans", False) for cls in work.writers) and (
+            "markdown" not in names or pages)
         staging = (str(staging_dir(Path(out_dir)) / f"core{os.getpid()}")
-                   if pages and out_dir is not None and not options.earlier_pages else None)
+                   if out_dir is not None else None)
         config = {
             "timezone_minutes": _timezone_minutes(work.profile),
             "jsonl": "jsonl" in names, "csv": "csv" in names, "generic_pages": pages,
             "spreadsheet_safe": options.spreadsheet_safe, "max_bytes": work.max_bytes,
             "staging": staging, "unicode_version": unicodedata.unidata_version,
-            "threads": threads,
+            "threads": threads, "spans": self.spans,
         }
         self.names = names
         self.core = _core.Core(json.dumps(work.profile.data, default=str), json.dumps(config))
 
     def close(self) -> None:
-        """Stop the worker threads."""
+        """Stop the worker threads (placed pages are written first)."""
         self.core.close()
 
     def prepared(self, jsonl: bytes | None, csv: Any, page: Any) -> tuple[Any, ...]:
@@ -124,6 +129,29 @@ class CoreRun:
             else:
                 out.append(None)  # parquet, or a target placed in order: Python renders
         return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Consecutive records the core migrated, in columns: accounted for and written with one
+    operation per batch (see pipeline/batch.py) rather than one per record."""
+
+    rels: list[str]
+    shas: list[str]
+    ids: list[Any]
+    urls: list[Any]
+    links: list[tuple[int, Any]]  # (record index, related id) for links that have an id
+    warnings: list[tuple[int, str, str]]  # (record index, field, message)
+    jsonl: tuple[bytes, list[int]]  # all the lines, and each record's offsets (n + 1)
+    csv_articles: tuple[bytes, list[int]]
+    csv_related: tuple[bytes, list[int]]
+    pages: list[tuple[str, str, int, int]]  # (preferred path, digest, size, token)
+    shape: str
+    run: CoreRun
+
+    def __len__(self) -> int:
+        """The number of records."""
+        return len(self.rels)
 
 
 def usable_for(work: Any) -> str | None:
@@ -143,10 +171,10 @@ def outcomes(files: Iterable[tuple[Path, str]], run: CoreRun,
              lookup: Callable[[str, str], bytes | None] | None,
              tally: Tally) -> Iterator[Any]:
     """Map the per-file work over the files with the core, in input order; `fallback` takes
-    each file the core declines. Yields `pipeline.run.Done` objects."""
+    each file the core declines. Yields `pipeline.run.Done` objects and `Span`s."""
     from pipeline.run import Done  # (run imports this module)
 
-    parser = _core.PARSER
+    parser = PARSER
     source = iter(files)
     pending: list[tuple[Any, dict[str, Path]]] = []
 
@@ -168,10 +196,14 @@ def outcomes(files: Iterable[tuple[Path, str]], run: CoreRun,
             break
     while pending:
         handle, paths = pending.pop(0)
-        results = handle.wait()
+        units = handle.wait()
         submit()  # keeps the threads busy while the results are handled here
-        for item in results:
+        for item in units:
             kind, rel = item[0], item[1]
+            if kind == "s":
+                tally.core += len(item[1])
+                yield Span(*item[1:], run=run)
+                continue
             if kind == "d":
                 tally.python += 1
                 tally.declined[item[2]] += 1

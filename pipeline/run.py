@@ -13,14 +13,14 @@ from typing import Any, Callable, Iterable, Iterator
 
 from tqdm import tqdm
 
-from pipeline import core
+from pipeline import account, core
+from pipeline.account import Ledger
 from pipeline.errors import ConfigError, PipelineError
 from pipeline.extract import DEFAULT_MAX_BYTES, discover, read_bytes
 from pipeline.load import WriteOptions, Writer, get_writer
 from pipeline.load.markdown import get_target
 from pipeline.pool import ordered_map
-from pipeline.record import (ARTICLE, Compact, Outcome, Record, Rejection, Warning_,
-                             record_json)
+from pipeline.record import Compact, Outcome, Record, Rejection, record_json
 from pipeline.report import Report
 from pipeline.state import (CacheReader, CorpusIndex, Manifest, clear_staging, config_key,
                             decode_outcome, encode_outcome, prune_staging, staging_dir)
@@ -226,16 +226,6 @@ def _workers(requested: int, files: int) -> int:
     return (os.cpu_count() or 1) if files >= AUTO_POOL_FILES else 1
 
 
-def _check_unique_id(record: Record, corpus: CorpusIndex) -> Outcome:
-    """Reject a record whose id an earlier file already has (the first file keeps it)."""
-    first = corpus.claim_id(record)
-    if first is None:
-        return record
-    return Rejection(path=record.path, field="id", kind="duplicate-id",
-                     line=None, reason=f"id: duplicate id {record.data['id']}, already used by "
-                                       f"{first} (give one of the two files a new id)")
-
-
 def migrate(inputs: Iterable[Path], options: Options,
             echo: Callable[[str], None] | None = None, dry_run: bool = False) -> Report:
     """Migrate every input file into options.out_dir in every requested format.
@@ -275,38 +265,19 @@ def migrate(inputs: Iterable[Path], options: Options,
             for writer in writers:
                 write_opts = writer.prepare_options(write_opts)
             work = Work(profile, options.max_bytes, tuple(writer_classes), write_opts)
-            for done in outcomes(files, work, _workers(options.workers, len(files)), manifest,
+            ledger = Ledger(report, writers, corpus, manifest,
+                            look_up=manifest is not None and not manifest.empty(), echo=echo,
+                            clear=progress.clear, stop_on_error=options.on_error == "fail")
+            for item in outcomes(files, work, _workers(options.workers, len(files)), manifest,
                                  report.implementations, options.workers):
-                progress.update()
-                outcome = done.record(len(writers))
-                if manifest is not None and done.sha256 is not None:
-                    if done.fresh:
-                        manifest.store(done.rel, done.sha256,
-                                       done.text if done.stored is None else done.stored)
-                    else:
-                        report.cached += 1
-                if isinstance(outcome, Record) and outcome.shape == ARTICLE:
-                    outcome = _check_unique_id(outcome, corpus)
-                if isinstance(outcome, Record):
-                    outcome = _write(outcome, writers, done.prepared)
-                if isinstance(outcome, Rejection):
-                    report.rejected.append(outcome)
-                    progress.clear()
-                    echo(f"Error: {outcome.one_line()}")
-                    if options.on_error == "fail":
-                        report.stopped = True
-                        break
-                    continue
-                report.migrated += 1
-                report.warnings.extend(outcome.warnings)
-                if outcome.parser:
-                    report.parsers[outcome.parser] = report.parsers.get(outcome.parser, 0) + 1
-                if outcome.shape == ARTICLE:
-                    same_url = corpus.add(outcome)
-                    if same_url is not None:
-                        report.warnings.append(Warning_(
-                            outcome.path, "url", f"same URL {outcome.data['url']!r} as "
-                            f"{same_url}; Markdown targets serve this page at another URL"))
+                if isinstance(item, core.Span):
+                    progress.update(len(item))
+                    stop = account.span(ledger, item)
+                else:
+                    progress.update()
+                    stop = account.one(ledger, item)
+                if stop:
+                    break
         if report.stopped:
             # Nothing of this run replaces the previous outputs (pages already written are
             # complete files; the next run brings the folder to a consistent state).
@@ -339,15 +310,3 @@ def migrate(inputs: Iterable[Path], options: Options,
     if not options.quiet:
         echo(report.summary(None if dry_run else options.out_dir))
     return report
-
-
-def _write(record: Record, writers: list[Writer], prepared: tuple[Any, ...]) -> Outcome:
-    """Write one record to every writer; an output error rejects the record."""
-    for index, writer in enumerate(writers):
-        try:
-            writer.write(record, prepared[index] if prepared else None)
-        except PipelineError as err:
-            err.path = record.path
-            return Rejection(path=record.path, reason=f"cannot write {writer.name}: "
-                             f"{err.reason()}", field=err.field, kind="output")
-    return record

@@ -15,7 +15,7 @@ import sqlite3
 import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 from pipeline import __version__
 from pipeline.record import Outcome, Record, Rejection, Warning_, record_json
@@ -148,6 +148,13 @@ class _Batched:
             self._flush()
         self.maybe_commit()
 
+    def _add_many(self, rows: Iterable[tuple[str, tuple[Any, ...]]]) -> None:
+        """Buffer (key, row) pairs, as `_add` does one."""
+        self._pending.update(rows)
+        if len(self._pending) >= 256:
+            self._flush()
+        self.maybe_commit()
+
     def _flush(self) -> None:
         """Insert the buffered rows."""
         if self._pending:
@@ -206,6 +213,23 @@ class Manifest(_Batched):
     def store(self, path: str, sha256: str, outcome: bytes) -> None:
         """Remember the outcome of one input (written in batches)."""
         self._add(path, (path, sha256, outcome))
+
+    def store_core(self, paths: Sequence[str], shas: Sequence[str], look_up: bool) -> int:
+        """Remember that the compiled core migrated these inputs (`CORE_MARK`); with
+        `look_up`, inputs whose bytes the manifest knows already are left as they are.
+        Returns how many were known (unchanged since the last run)."""
+        known: set[int] = set()
+        if look_up:
+            found: dict[str, str] = {}
+            for start in range(0, len(paths), 500):
+                part = paths[start:start + 500]
+                found.update(self.conn.execute(
+                    f"SELECT path, sha256 FROM outcomes WHERE path IN ({','.join('?' * len(part))})",
+                    part).fetchall())
+            known = {i for i, (path, sha) in enumerate(zip(paths, shas)) if found.get(path) == sha}
+        self._add_many((path, (path, sha, CORE_MARK))
+                       for i, (path, sha) in enumerate(zip(paths, shas)) if i not in known)
+        return len(known)
 
 
 class CacheReader:
@@ -285,6 +309,23 @@ class PageIndex(_Batched):
                 (self.target, rel.lower())).fetchone()
         return row[2] if row is not None and row[0] == rel and row[1] == digest else None
 
+    def rows(self, names: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+        """(run, rel, digest, size) of each of these lower-case names the index holds,
+        pending rows included."""
+        found: dict[str, tuple[Any, ...]] = {}
+        missing = [n for n in dict.fromkeys(names) if n not in self._pending]
+        for start in range(0, len(missing), 500):
+            part = missing[start:start + 500]
+            for name, *row in self.conn.execute(
+                    "SELECT name, run, rel, digest, size FROM pages WHERE target = ? AND name IN "
+                    f"({','.join('?' * len(part))})", [self.target, *part]):
+                found[name] = tuple(row)
+        for name in names:
+            pending = self._pending.get(name)
+            if pending is not None:
+                found[name] = (pending[5], pending[2], pending[3], pending[4])
+        return found
+
     def mark(self, rel: str, digest: str, size: int) -> None:
         """Record that this run produced the page (inserted in batches; `claim` sees the
         batch not yet inserted)."""
@@ -339,6 +380,41 @@ class CorpusIndex:
         row = self.conn.execute("SELECT path FROM ids WHERE id = ?",
                                 (record.data["id"],)).fetchone()
         return str(row[0])
+
+    def claim_ids_many(self, ids: Sequence[Any], paths: Sequence[str]) -> dict[int, str]:
+        """Take the ids of consecutive records in input order (the first file keeps an id);
+        return {index: path of the earlier record} for each record whose id was taken."""
+        self.conn.executemany("INSERT OR IGNORE INTO ids VALUES (?, ?)", zip(ids, paths))
+        owners: dict[Any, str] = {}
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), 500):
+            part = unique[start:start + 500]
+            owners.update(self.conn.execute(
+                f"SELECT id, path FROM ids WHERE id IN ({','.join('?' * len(part))})",
+                part).fetchall())
+        return {i: owners[doc_id] for i, (doc_id, path) in enumerate(zip(ids, paths))
+                if owners.get(doc_id, path) != path}
+
+    def add_many(self, paths: Sequence[str], ids: Sequence[Any], urls: Sequence[Any],
+                 links: Iterable[tuple[int, Any]]) -> dict[int, str]:
+        """`add` for consecutive accepted records at once; `links` are (record index, related
+        id). Returns {index: path of the earlier record with the same URL}."""
+        self._links.extend((paths[i], ids[i], related) for i, related in links)
+        if len(self._links) >= 1024:
+            self._flush_links()
+        with_url = [(url, paths[i]) for i, url in enumerate(urls) if url]
+        if not with_url:
+            return {}
+        self.conn.executemany("INSERT OR IGNORE INTO urls VALUES (?, ?)", with_url)
+        owners: dict[Any, str] = {}
+        unique = list(dict.fromkeys(url for url, _ in with_url))
+        for start in range(0, len(unique), 500):
+            part = unique[start:start + 500]
+            owners.update(self.conn.execute(
+                f"SELECT url, path FROM urls WHERE url IN ({','.join('?' * len(part))})",
+                part).fetchall())
+        return {i: owners[url] for i, url in enumerate(urls)
+                if url and owners.get(url, paths[i]) != paths[i]}
 
     def add(self, record: Record) -> str | None:
         """Remember an accepted article's links and URL; return the path of an earlier

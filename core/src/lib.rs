@@ -10,6 +10,7 @@
 pub mod errors;
 pub mod extract;
 pub mod load;
+pub mod pool;
 pub mod pyfmt;
 pub mod run;
 pub mod transform;

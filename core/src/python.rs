@@ -71,21 +71,6 @@ fn _str_repr(text: &str) -> String {
     crate::pyfmt::str_repr(text)
 }
 
-#[pymodule]
-fn pipeline_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    m.add("UNICODE_VERSION", crate::pyfmt::table_unicode_version())?;
-    m.add_function(wrap_pyfunction!(_load_yaml, m)?)?;
-    m.add_function(wrap_pyfunction!(_normalise_date, m)?)?;
-    m.add_function(wrap_pyfunction!(_dump_yaml, m)?)?;
-    m.add_function(wrap_pyfunction!(_float_texts, m)?)?;
-    m.add_function(wrap_pyfunction!(_str_repr, m)?)?;
-    m.add_class::<Core>()?;
-    m.add_class::<Pending>()?;
-    m.add("PARSER", crate::run::PARSER)?;
-    Ok(())
-}
-
 // ------------------------------------------------------------------------------------------
 // The batch API.
 // ------------------------------------------------------------------------------------------
@@ -93,9 +78,10 @@ fn pipeline_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use pyo3::types::{PyBytes, PyTuple};
+use pyo3::types::{PyBytes, PyList, PyTuple};
 
-use crate::run::{BatchHandle, Config, Outcome, Runner};
+use crate::pool::{BatchHandle, Runner};
+use crate::run::{Config, Migrated, Outcome};
 use crate::transform::profile::{Profile, Shape};
 use crate::value::Value;
 
@@ -109,7 +95,15 @@ fn scalar<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
     })
 }
 
-/// An outcome as the tuple `pipeline.core` unpacks.
+fn shape_name(shape: Shape) -> &'static str {
+    match shape {
+        Shape::Article => "article",
+        Shape::Generic => "generic",
+    }
+}
+
+/// An outcome as one tuple (`pipeline.core` unpacks it): declined, rejected, or a record with
+/// each writer's bytes and its page as bytes.
 fn outcome_tuple<'py>(py: Python<'py>, rel: &str, outcome: Outcome) -> PyResult<Bound<'py, PyAny>> {
     let none = || py.None().into_bound(py);
     let bytes = |s: &str| PyBytes::new(py, s.as_bytes()).into_any();
@@ -132,10 +126,10 @@ fn outcome_tuple<'py>(py: Python<'py>, rel: &str, outcome: Outcome) -> PyResult<
             let page = match &m.page {
                 Some(p) => (
                     p.preferred.as_str(),
-                    p.data.as_ref().map(|d| PyBytes::new(py, d)),
-                    p.staged.as_deref(),
+                    PyBytes::new(py, &p.data),
+                    py.None(),
                     p.digest.as_str(),
-                    p.size,
+                    p.data.len(),
                 )
                     .into_pyobject(py)?
                     .into_any(),
@@ -148,11 +142,12 @@ fn outcome_tuple<'py>(py: Python<'py>, rel: &str, outcome: Outcome) -> PyResult<
                     .map(|v| scalar(py, v))
                     .collect::<PyResult<Vec<_>>>()?,
             )?;
-            let shape = match m.shape {
-                Shape::Article => "article",
-                Shape::Generic => "generic",
-            };
-            let slim = (shape, scalar(py, &m.id)?, scalar(py, &m.url)?, related);
+            let slim = (
+                shape_name(m.shape),
+                scalar(py, &m.id)?,
+                scalar(py, &m.url)?,
+                related,
+            );
             let warnings = PyTuple::new(
                 py,
                 m.warnings
@@ -175,17 +170,124 @@ fn outcome_tuple<'py>(py: Python<'py>, rel: &str, outcome: Outcome) -> PyResult<
     })
 }
 
+/// Consecutive migrated files of a batch, in columns: what the main process needs to account
+/// for them with one operation per batch instead of one per file.
+#[derive(Default)]
+struct Span {
+    rels: Vec<String>,
+    shas: Vec<String>,
+    ids: Vec<Value>,
+    urls: Vec<Value>,
+    links: Vec<(usize, Value)>,
+    warnings: Vec<(usize, String, String)>,
+    jsonl: (String, Vec<usize>),
+    csv_articles: (String, Vec<usize>),
+    csv_related: (String, Vec<usize>),
+    pages: Vec<(String, String, usize, u64)>,
+    shape: Option<Shape>,
+}
+
+impl Span {
+    fn push(&mut self, rel: String, m: Migrated, runner: &Runner) {
+        let i = self.rels.len();
+        for (field, message) in m.warnings.into_iter().map(|w| (w.field, w.message)) {
+            self.warnings.push((i, field, message));
+        }
+        for id in m.related_ids {
+            if id != Value::Null {
+                self.links.push((i, id));
+            }
+        }
+        let append = |blob: &mut (String, Vec<usize>), text: Option<&str>| {
+            if blob.1.is_empty() {
+                blob.1.push(0);
+            }
+            blob.0.push_str(text.unwrap_or(""));
+            blob.1.push(blob.0.len());
+        };
+        append(&mut self.jsonl, m.jsonl.as_deref());
+        append(&mut self.csv_articles, m.csv.as_ref().map(|c| c.0.as_str()));
+        append(&mut self.csv_related, m.csv.as_ref().map(|c| c.1.as_str()));
+        if let Some(page) = m.page {
+            let size = page.data.len();
+            let token = runner.hold(page.data);
+            self.pages.push((page.preferred, page.digest, size, token));
+        }
+        self.rels.push(rel);
+        self.shas.push(m.sha256);
+        self.ids.push(m.id);
+        self.urls.push(m.url);
+        self.shape = Some(m.shape);
+    }
+
+    fn into_tuple<'py>(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let values = |v: &[Value]| -> PyResult<Bound<'py, PyList>> {
+            PyList::new(
+                py,
+                v.iter()
+                    .map(|x| scalar(py, x))
+                    .collect::<PyResult<Vec<_>>>()?,
+            )
+        };
+        let links = PyList::new(
+            py,
+            self.links
+                .iter()
+                .map(|(i, id)| Ok((*i, scalar(py, id)?)))
+                .collect::<PyResult<Vec<_>>>()?,
+        )?;
+        let blob = |b: &(String, Vec<usize>)| -> PyResult<Bound<'py, PyAny>> {
+            Ok((PyBytes::new(py, b.0.as_bytes()), b.1.clone())
+                .into_pyobject(py)?
+                .into_any())
+        };
+        let items: Vec<Bound<'py, PyAny>> = vec![
+            "s".into_pyobject(py)?.into_any(),
+            PyList::new(py, &self.rels)?.into_any(),
+            PyList::new(py, &self.shas)?.into_any(),
+            values(&self.ids)?.into_any(),
+            values(&self.urls)?.into_any(),
+            links.into_any(),
+            PyList::new(py, &self.warnings)?.into_any(),
+            blob(&self.jsonl)?,
+            blob(&self.csv_articles)?,
+            blob(&self.csv_related)?,
+            PyList::new(py, &self.pages)?.into_any(),
+            shape_name(self.shape.unwrap_or(Shape::Article))
+                .into_pyobject(py)?
+                .into_any(),
+        ];
+        Ok(PyTuple::new(py, items)?.into_any())
+    }
+}
+
 /// The per-file work of one run, configured once: `Core(profile_json, options_json)`.
 #[pyclass(frozen)]
 struct Core {
     config: Arc<Config>,
     runner: Mutex<Option<Runner>>,
+    /// Hand back ordinary records in spans (every writer of the run takes them).
+    spans: bool,
+}
+
+impl Core {
+    fn with_runner<T>(&self, f: impl FnOnce(&Runner) -> T) -> PyResult<T> {
+        let guard = self
+            .runner
+            .lock()
+            .map_err(|_| PyValueError::new_err("core runner poisoned"))?;
+        let runner = guard
+            .as_ref()
+            .ok_or_else(|| PyValueError::new_err("core started without threads"))?;
+        Ok(f(runner))
+    }
 }
 
 #[pymethods]
 impl Core {
     /// `options_json`: {"timezone_minutes", "jsonl", "csv", "generic_pages", "spreadsheet_safe",
-    /// "max_bytes", "staging" (folder or null), "unicode_version", "threads"}.
+    /// "max_bytes", "staging" (folder for page writes, or null), "unicode_version", "threads",
+    /// "spans"}.
     #[new]
     fn new(profile_json: &str, options_json: &str) -> PyResult<Self> {
         let options: serde_json::Value =
@@ -200,7 +302,7 @@ impl Core {
             .get("unicode_version")
             .and_then(|v| v.as_str())
             .unwrap_or("");
-        let config = Config {
+        let config = Arc::new(Config {
             profile,
             jsonl: flag("jsonl"),
             csv: flag("csv"),
@@ -210,36 +312,54 @@ impl Core {
                 .get("max_bytes")
                 .and_then(|v| v.as_u64())
                 .unwrap_or(10 * 1024 * 1024),
-            staging: options
-                .get("staging")
-                .and_then(|v| v.as_str())
-                .map(PathBuf::from),
             unicode_ok: unicode == crate::pyfmt::table_unicode_version(),
-        };
+        });
+        let staging = options
+            .get("staging")
+            .and_then(|v| v.as_str())
+            .map(PathBuf::from);
         let threads = options.get("threads").and_then(|v| v.as_u64()).unwrap_or(0) as usize;
-        let config = Arc::new(config);
-        let runner = (threads > 0).then(|| Runner::new(Arc::clone(&config), threads));
+        let runner = (threads > 0).then(|| Runner::new(Arc::clone(&config), threads, staging));
         Ok(Core {
             config,
             runner: Mutex::new(runner),
+            spans: flag("spans"),
         })
     }
 
     /// Queue a batch of `(path, rel)` for the worker threads; `Pending.wait()` gives the
     /// outcomes in order.
-    fn submit(&self, items: Vec<(String, String)>) -> PyResult<Pending> {
-        let guard = self
-            .runner
-            .lock()
-            .map_err(|_| PyValueError::new_err("core runner poisoned"))?;
-        let runner = guard
-            .as_ref()
-            .ok_or_else(|| PyValueError::new_err("core started without threads"))?;
+    fn submit(slf: &Bound<'_, Self>, items: Vec<(String, String)>) -> PyResult<Pending> {
         let items = items
             .into_iter()
             .map(|(p, r)| (PathBuf::from(p), r))
             .collect();
-        Ok(Pending(Mutex::new(Some(runner.submit(items)))))
+        let handle = slf
+            .get()
+            .with_runner(|runner| runner.submit(items))?
+            .ok_or_else(|| PyValueError::new_err("core closed"))?;
+        Ok(Pending {
+            handle: Mutex::new(Some(handle)),
+            core: slf.clone().unbind(),
+        })
+    }
+
+    /// Write held pages to their final paths on the worker threads (`None`: drop the page).
+    fn place(&self, py: Python<'_>, pages: Vec<(u64, Option<String>)>) -> PyResult<()> {
+        let pages = pages
+            .into_iter()
+            .map(|(token, path)| (token, path.map(PathBuf::from)))
+            .collect();
+        py.detach(|| self.with_runner(|runner| runner.place(pages)))
+    }
+
+    /// Wait for every placed page to be written; return the errors met. (After `close`,
+    /// which writes every placed page first, there is nothing left to wait for.)
+    fn flush(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        py.detach(|| match self.runner.lock() {
+            Ok(runner) => Ok(runner.as_ref().map(Runner::flush).unwrap_or_default()),
+            Err(_) => Err(PyValueError::new_err("core runner poisoned")),
+        })
     }
 
     /// The outcome of one file's bytes (no file read: for tests).
@@ -266,34 +386,80 @@ impl Core {
         outcome_tuple(py, rel, outcome)
     }
 
-    /// Stop the worker threads.
-    fn close(&self) {
-        if let Ok(mut runner) = self.runner.lock() {
-            if let Some(mut r) = runner.take() {
-                r.close();
+    /// Stop the worker threads (placed pages are written first; `flush` still reports
+    /// their errors).
+    fn close(&self, py: Python<'_>) {
+        py.detach(|| {
+            if let Ok(mut runner) = self.runner.lock() {
+                if let Some(r) = runner.as_mut() {
+                    r.close();
+                }
             }
-        }
+        })
     }
 }
 
 /// A submitted batch.
 #[pyclass(frozen)]
-struct Pending(Mutex<Option<BatchHandle>>);
+struct Pending {
+    handle: Mutex<Option<BatchHandle>>,
+    core: Py<Core>,
+}
 
 #[pymethods]
 impl Pending {
-    /// Wait (without the GIL) for the batch; return one tuple per file, in input order.
+    /// Wait (without the GIL) for the batch. Returns its units in input order: one tuple per
+    /// declined or rejected file (and per record whose page path is unusual), and spans of
+    /// ordinary records in columns (`"s", ...`).
     fn wait<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyAny>>> {
         let handle = self
-            .0
+            .handle
             .lock()
             .map_err(|_| PyValueError::new_err("batch poisoned"))?
             .take()
             .ok_or_else(|| PyValueError::new_err("batch already collected"))?;
         let outcomes = py.detach(move || handle.wait());
-        outcomes
-            .into_iter()
-            .map(|(rel, outcome)| outcome_tuple(py, &rel, outcome))
-            .collect()
+        let core = self.core.get();
+        let guard = core
+            .runner
+            .lock()
+            .map_err(|_| PyValueError::new_err("core runner poisoned"))?;
+        let runner = guard
+            .as_ref()
+            .ok_or_else(|| PyValueError::new_err("core closed"))?;
+        let mut units = Vec::new();
+        let mut span = Span::default();
+        for (rel, outcome) in outcomes {
+            match outcome {
+                Outcome::Migrated(m) if core.spans && m.page.as_ref().is_none_or(|p| p.plain) => {
+                    span.push(rel, *m, runner);
+                }
+                other => {
+                    if !span.rels.is_empty() {
+                        units.push(std::mem::take(&mut span).into_tuple(py)?);
+                    }
+                    units.push(outcome_tuple(py, &rel, other)?);
+                }
+            }
+        }
+        if !span.rels.is_empty() {
+            units.push(span.into_tuple(py)?);
+        }
+        Ok(units)
     }
+}
+
+#[pymodule]
+fn pipeline_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("UNICODE_VERSION", crate::pyfmt::table_unicode_version())?;
+    m.add_function(wrap_pyfunction!(_load_yaml, m)?)?;
+    m.add_function(wrap_pyfunction!(_normalise_date, m)?)?;
+    m.add_function(wrap_pyfunction!(_dump_yaml, m)?)?;
+    m.add_function(wrap_pyfunction!(_float_texts, m)?)?;
+    m.add_function(wrap_pyfunction!(_str_repr, m)?)?;
+    m.add_class::<Core>()?;
+    m.add_class::<Pending>()?;
+    m.add("PARSER", crate::run::PARSER)?;
+    Ok(())
 }

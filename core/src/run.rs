@@ -1,14 +1,10 @@
 //! The per-file work end to end (`pipeline.run.process_file` for the common case), and
 //! batches of it on native threads.
 
-use std::collections::VecDeque;
 use std::fs;
 use std::io::Read;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
-use std::thread;
+use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
@@ -31,21 +27,21 @@ pub struct Config {
     pub generic_pages: bool,
     pub spreadsheet_safe: bool,
     pub max_bytes: u64,
-    /// Where pages are staged (None: return their bytes instead).
-    pub staging: Option<PathBuf>,
     /// False when the running Python's Unicode version differs from the core's tables:
     /// documents with non-ASCII text are then declined.
     pub unicode_ok: bool,
 }
 
-/// A page rendered and, where asked, staged (`pipeline.load.markdown.Prepared`).
+/// A rendered page (`pipeline.load.markdown.Prepared` before staging).
 #[derive(Debug)]
 pub struct Page {
     pub preferred: String,
-    pub data: Option<Vec<u8>>,
-    pub staged: Option<String>,
+    pub data: Vec<u8>,
     pub digest: String,
-    pub size: usize,
+    /// True when `safe_relative(preferred)` is `preferred` itself (no `..`, no backslash, no
+    /// empty or `.` segment, no Windows device name, not absolute): the main process can
+    /// take the path as it is.
+    pub plain: bool,
 }
 
 /// A migrated file: what the main process needs, and each writer's bytes.
@@ -131,29 +127,6 @@ pub fn rejection_entry(rel: &str, r: &Rejection) -> Result<String, Fail> {
         ]),
     )]);
     json::to_json(&entry)
-}
-
-static STAGED: AtomicU64 = AtomicU64::new(0);
-
-/// Write a page into the staging folder (`pipeline.atomic.stage`); the main process renames it.
-fn stage(folder: &Path, name: &str, data: &[u8]) -> Result<String, Fail> {
-    let tail: String = {
-        let chars: Vec<char> = name.chars().collect();
-        chars[chars.len().saturating_sub(80)..].iter().collect()
-    };
-    let path = folder.join(format!(
-        "{tail}.{}.c{}",
-        std::process::id(),
-        STAGED.fetch_add(1, Ordering::Relaxed)
-    ));
-    let write = |p: &Path| fs::write(p, data);
-    if write(&path).is_err() {
-        fs::create_dir_all(folder).map_err(|_| Fail::decline("cannot stage page"))?;
-        write(&path).map_err(|_| Fail::decline("cannot stage page"))?;
-    }
-    path.into_os_string()
-        .into_string()
-        .map_err(|_| Fail::decline("staging path is not UTF-8"))
 }
 
 impl Config {
@@ -271,28 +244,12 @@ impl Config {
             let preferred = markdown::generic_page_path(&data, record.shape)
                 .ok_or_else(|| Fail::decline("page without a path"))?;
             let bytes = markdown::generic_page(&data, record.shape)?.into_bytes();
-            let digest = hex(&Sha256::digest(&bytes));
-            let size = bytes.len();
-            match &self.staging {
-                Some(folder) => {
-                    let name = preferred.rsplit('/').next().unwrap_or(&preferred);
-                    let staged = stage(folder, name, &bytes)?;
-                    Some(Page {
-                        preferred,
-                        data: None,
-                        staged: Some(staged),
-                        digest,
-                        size,
-                    })
-                }
-                None => Some(Page {
-                    preferred,
-                    data: Some(bytes),
-                    staged: None,
-                    digest,
-                    size,
-                }),
-            }
+            Some(Page {
+                plain: markdown::plain_path(&preferred),
+                digest: hex(&Sha256::digest(&bytes)),
+                preferred,
+                data: bytes,
+            })
         } else {
             None
         };
@@ -337,178 +294,6 @@ impl Config {
     }
 }
 
-/// One submitted batch: its files, and their outcomes as workers finish them.
-struct Batch {
-    items: Vec<(PathBuf, String)>,
-    next: Mutex<usize>,
-    results: Mutex<Vec<Option<Outcome>>>,
-    remaining: Mutex<usize>,
-    done: Condvar,
-}
-
-/// Worker threads that take submitted batches in order and map the per-file work over them.
-pub struct Runner {
-    config: Arc<Config>,
-    queue: Arc<(Mutex<RunnerState>, Condvar)>,
-    workers: Vec<thread::JoinHandle<()>>,
-}
-
-struct RunnerState {
-    batches: VecDeque<Arc<Batch>>,
-    closed: bool,
-}
-
-impl Runner {
-    /// Start `threads` workers.
-    pub fn new(config: Arc<Config>, threads: usize) -> Runner {
-        let queue = Arc::new((
-            Mutex::new(RunnerState {
-                batches: VecDeque::new(),
-                closed: false,
-            }),
-            Condvar::new(),
-        ));
-        let workers = (0..threads.max(1))
-            .map(|_| {
-                let queue = Arc::clone(&queue);
-                let config = Arc::clone(&config);
-                thread::spawn(move || work(&config, &queue))
-            })
-            .collect();
-        Runner {
-            config,
-            queue,
-            workers,
-        }
-    }
-
-    /// The configuration the workers use.
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
-    /// Queue a batch; returns a handle to wait for its outcomes.
-    pub fn submit(&self, items: Vec<(PathBuf, String)>) -> BatchHandle {
-        let n = items.len();
-        let batch = Arc::new(Batch {
-            items,
-            next: Mutex::new(0),
-            results: Mutex::new((0..n).map(|_| None).collect()),
-            remaining: Mutex::new(n),
-            done: Condvar::new(),
-        });
-        let (lock, ready) = &*self.queue;
-        if let Ok(mut state) = lock.lock() {
-            state.batches.push_back(Arc::clone(&batch));
-        }
-        ready.notify_all();
-        BatchHandle(batch)
-    }
-
-    /// Stop the workers once the queued batches are done.
-    pub fn close(&mut self) {
-        let (lock, ready) = &*self.queue;
-        if let Ok(mut state) = lock.lock() {
-            state.closed = true;
-            state.batches.clear();
-        }
-        ready.notify_all();
-        for worker in self.workers.drain(..) {
-            let _ = worker.join();
-        }
-    }
-}
-
-impl Drop for Runner {
-    fn drop(&mut self) {
-        self.close();
-    }
-}
-
-/// A submitted batch.
-pub struct BatchHandle(Arc<Batch>);
-
-impl BatchHandle {
-    /// Wait for every outcome of the batch, in input order.
-    pub fn wait(self) -> Vec<(String, Outcome)> {
-        let batch = self.0;
-        if let Ok(mut remaining) = batch.remaining.lock() {
-            while *remaining > 0 {
-                remaining = match batch.done.wait(remaining) {
-                    Ok(r) => r,
-                    Err(_) => break,
-                };
-            }
-        }
-        let results = batch
-            .results
-            .lock()
-            .map(|mut r| std::mem::take(&mut *r))
-            .unwrap_or_default();
-        batch
-            .items
-            .iter()
-            .zip(results)
-            .map(|((_, rel), outcome)| {
-                (
-                    rel.clone(),
-                    outcome.unwrap_or_else(|| Outcome::Declined("not processed".into())),
-                )
-            })
-            .collect()
-    }
-}
-
-fn work(config: &Config, queue: &(Mutex<RunnerState>, Condvar)) {
-    let (lock, ready) = queue;
-    loop {
-        // Take the next file of the oldest batch that has one left.
-        let (batch, index) = {
-            let Ok(mut state) = lock.lock() else { return };
-            loop {
-                if state.closed {
-                    return;
-                }
-                let mut found = None;
-                while let Some(front) = state.batches.front() {
-                    let Ok(mut next) = front.next.lock() else {
-                        return;
-                    };
-                    if *next < front.items.len() {
-                        found = Some((Arc::clone(front), *next));
-                        *next += 1;
-                        break;
-                    }
-                    drop(next);
-                    state.batches.pop_front();
-                }
-                if let Some(found) = found {
-                    break found;
-                }
-                state = match ready.wait(state) {
-                    Ok(s) => s,
-                    Err(_) => return,
-                };
-            }
-        };
-        let (path, rel) = &batch.items[index];
-        let outcome = config.process(path, rel);
-        if let Ok(mut results) = batch.results.lock() {
-            results[index] = Some(outcome);
-        }
-        let finished = match batch.remaining.lock() {
-            Ok(mut remaining) => {
-                *remaining -= 1;
-                *remaining == 0
-            }
-            Err(_) => true,
-        };
-        if finished {
-            batch.done.notify_all();
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -544,7 +329,6 @@ mod tests {
             generic_pages: true,
             spreadsheet_safe: false,
             max_bytes: 1 << 20,
-            staging: None,
             unicode_ok: true,
         }
     }

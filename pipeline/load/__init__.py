@@ -30,11 +30,17 @@ class Writer(ABC):
 
     name: ClassVar[str]
     description: ClassVar[str]
+    #: True when `write_span` writes a span of records the compiled core prepared.
+    takes_spans: ClassVar[bool] = False
 
     def __init__(self, out_dir: Path, shape: str, options: WriteOptions) -> None:
         self.out_dir = out_dir
         self.shape = shape
         self.options = options
+
+    def write_span(self, span: Any, start: int, stop: int) -> None:
+        """Write records start..stop of a `pipeline.core.Span` (writers with `takes_spans`)."""
+        raise NotImplementedError(f"the {self.name} writer takes records one at a time")
 
     @classmethod
     def prepare(cls, record: Record, shape: str, options: WriteOptions,

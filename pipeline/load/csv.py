@@ -214,6 +214,7 @@ class CsvWriter(Writer):
 
     name = "csv"
     description = "articles.csv + related.csv + datapackage.json (Frictionless types)"
+    takes_spans = True
 
     def __init__(self, out_dir: Path, shape: str, options: WriteOptions) -> None:
         super().__init__(out_dir, shape, options)
@@ -253,6 +254,14 @@ class CsvWriter(Writer):
         self.articles.write(article)
         if related and self.related is not None:
             self.related.write(related)
+
+    def write_span(self, span: Any, start: int, stop: int) -> None:
+        """Append the rows of records start..stop of a span (one write per file)."""
+        data, offsets = span.csv_articles
+        self.articles.write(memoryview(data)[offsets[start]:offsets[stop]])
+        data, offsets = span.csv_related
+        if self.related is not None and offsets[stop] > offsets[start]:
+            self.related.write(memoryview(data)[offsets[start]:offsets[stop]])
 
     def close(self) -> list[Path]:
         """Commit the CSV files and write datapackage.json."""

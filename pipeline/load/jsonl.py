@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from pipeline.atomic import BUFFER, AtomicFile
 from pipeline.errors import LoadError
@@ -30,6 +30,7 @@ class JsonlWriter(Writer):
 
     name = "jsonl"
     description = "articles.jsonl: one JSON record per line"
+    takes_spans = True
 
     def __init__(self, out_dir: Path, shape: str, options: WriteOptions) -> None:
         super().__init__(out_dir, shape, options)
@@ -48,6 +49,11 @@ class JsonlWriter(Writer):
         """Append one line."""
         self.file.write(prepared if prepared is not None
                         else self.prepare(record, self.shape, self.options))
+
+    def write_span(self, span: Any, start: int, stop: int) -> None:
+        """Append the lines of records start..stop of a span (one write)."""
+        data, offsets = span.jsonl
+        self.file.write(memoryview(data)[offsets[start]:offsets[stop]])
 
     def close(self) -> list[Path]:
         """Commit the file."""

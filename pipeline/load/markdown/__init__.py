@@ -86,6 +86,8 @@ class MarkdownWriter(Writer):
 
     name = "markdown"
     description = "markdown/<target>/: one page per record (--target generic, ...)"
+    #: (Spans carry pages of the `generic` target only; pipeline.core checks the target.)
+    takes_spans = True
 
     def __init__(self, out_dir: Path, shape: str, options: WriteOptions) -> None:
         super().__init__(out_dir, shape, options)
@@ -95,6 +97,8 @@ class MarkdownWriter(Writer):
         self.tmp_dir = staging_dir(out_dir)
         self.index = PageIndex(out_dir, self.target.name)
         self._made: set[str] = set()
+        #: Compiled-core runs that hold pages this writer placed (flushed on close).
+        self._cores: list[Any] = []
 
     def prepare_options(self, options: WriteOptions) -> WriteOptions:
         """Tell `prepare` whether an earlier run left pages whose digests are worth a look."""
@@ -186,8 +190,51 @@ class MarkdownWriter(Writer):
             write_atomic(Path(target), data, self.tmp_dir, durable=False)
         self.index.mark(rel, digest, length)
 
+    def write_span(self, span: Any, start: int, stop: int) -> None:
+        """Name the pages of records start..stop of a span (the core rendered them and writes
+        them on its threads): the same names, and the same unchanged pages left alone, as
+        `write` would give them one by one."""
+        prefix = f"{self.target.content_dir}/" if self.target.content_dir else ""
+        pages = span.pages
+        names = [prefix + pages[i][0] for i in range(start, stop)]
+        rows = self.index.rows([name.lower() for name in names])
+        taken_here: set[str] = set()
+        placements: list[tuple[int, str | None]] = []
+        for i, rel in zip(range(start, stop), names):
+            _, digest, size, token = pages[i]
+            lower = rel.lower()
+            row = rows.get(lower)  # (run, rel, digest, size)
+            if lower in taken_here or (row is not None and row[0] == self.index.run):
+                # Another page of this run has the name: the slow path picks a variant.
+                record = Record(span.shape, {"id": span.ids[i],
+                                             "source": {"path": span.rels[i]}})
+                rel = self._unique(pages[i][0], record)
+                known = self.index.unchanged(rel, digest)
+            else:
+                known = row[3] if row is not None and row[1] == rel and row[2] == digest \
+                    else None
+            target = os.path.join(self._folder, rel)
+            # (The size check also catches a page that a power loss left empty or cut short.)
+            placements.append((token, None if known is not None and _size(target) == known
+                               else target))
+            self.index.mark(rel, digest, size)
+            taken_here.add(rel.lower())
+        span.run.core.place(placements)
+        if span.run not in self._cores:
+            self._cores.append(span.run)
+
+    def _flush_cores(self) -> list[str]:
+        """Wait for the pages the core is writing; return what failed."""
+        errors = [error for run in self._cores for error in run.core.flush()]
+        self._cores.clear()
+        return errors
+
     def close(self) -> list[Path]:
         """Write the site files, delete pages no record produced, and commit the index."""
+        errors = self._flush_cores()
+        if errors:
+            raise LoadError(f"{len(errors)} pages could not be written: {errors[0]}",
+                            path=str(self.folder))
         for rel, text in self.target.site_files(self.shape).items():
             data = text.encode("utf-8")
             target = self._file(rel)
@@ -209,6 +256,7 @@ class MarkdownWriter(Writer):
 
     def abort(self) -> None:
         """Keep the pages written so far (each is complete) and what the index knows of them."""
+        self._flush_cores()
         self.index.close()
         _close_reader(self.out_dir, self.target.name)
 

@@ -3,6 +3,42 @@
 
 pub mod yamlfm;
 
+#[cfg(test)]
+mod tests {
+    use super::plain_path;
+
+    #[test]
+    fn plain_paths() {
+        for ok in [
+            "a.md",
+            "dir/b c.md",
+            "x/y/z.tar.gz",
+            "con-x.md",
+            "comx.md",
+            "com10.md",
+        ] {
+            assert!(plain_path(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "/a.md",
+            "c:x.md",
+            "a//b.md",
+            "./a.md",
+            "a/../b",
+            "a\\b",
+            "CON",
+            "con.md",
+            "x/Lpt1.txt",
+            "com¹.md",
+            "nul.tar.gz",
+            "a/",
+        ] {
+            assert!(!plain_path(bad), "{bad}");
+        }
+    }
+}
+
 use crate::errors::Result;
 use crate::transform::profile::Shape;
 use crate::value::{get, Map, Value};
@@ -22,6 +58,37 @@ pub fn generic_page_path(data: &Map, shape: Shape) -> Option<String> {
             _ => None,
         },
     }
+}
+
+/// True when `pipeline.atomic.safe_relative(rel)` returns `rel` unchanged and raises nothing:
+/// no NUL or backslash, not absolute, no drive letter, no empty, `.` or `..` segment, and no
+/// segment Windows reserves (`con`, `lpt1.md`, ...), which would get a `_` prefix.
+pub fn plain_path(rel: &str) -> bool {
+    let bytes = rel.as_bytes();
+    if rel.is_empty()
+        || rel.contains(['\0', '\\'])
+        || rel.starts_with('/')
+        || (bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':')
+    {
+        return false;
+    }
+    rel.split('/')
+        .all(|part| !matches!(part, "" | "." | "..") && !windows_reserved(part))
+}
+
+/// `(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?`, case-insensitive (as in atomic.py).
+fn windows_reserved(part: &str) -> bool {
+    let stem = part.split_once('.').map_or(part, |(stem, _)| stem);
+    let lower = stem.to_ascii_lowercase();
+    if matches!(lower.as_str(), "con" | "prn" | "aux" | "nul") {
+        return true;
+    }
+    let mut chars = lower.chars();
+    let head: String = chars.by_ref().take(3).collect();
+    let rest: Vec<char> = chars.collect();
+    (head == "com" || head == "lpt")
+        && rest.len() == 1
+        && (rest[0].is_ascii_digit() || matches!(rest[0], '¹' | '²' | '³'))
 }
 
 /// The `generic` target's page: `GenericTarget.render`.
