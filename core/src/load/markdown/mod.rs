@@ -3,42 +3,6 @@
 
 pub mod yamlfm;
 
-#[cfg(test)]
-mod tests {
-    use super::plain_path;
-
-    #[test]
-    fn plain_paths() {
-        for ok in [
-            "a.md",
-            "dir/b c.md",
-            "x/y/z.tar.gz",
-            "con-x.md",
-            "comx.md",
-            "com10.md",
-        ] {
-            assert!(plain_path(ok), "{ok}");
-        }
-        for bad in [
-            "",
-            "/a.md",
-            "c:x.md",
-            "a//b.md",
-            "./a.md",
-            "a/../b",
-            "a\\b",
-            "CON",
-            "con.md",
-            "x/Lpt1.txt",
-            "com¹.md",
-            "nul.tar.gz",
-            "a/",
-        ] {
-            assert!(!plain_path(bad), "{bad}");
-        }
-    }
-}
-
 use crate::errors::Result;
 use crate::transform::profile::Shape;
 use crate::value::{get, Map, Value};
@@ -122,4 +86,40 @@ pub fn generic_page(data: &Map, shape: Shape) -> Result<String> {
         .collect();
     let body = format!("{}\n", answer.unwrap_or("").replace('\0', ""));
     yamlfm::front_matter_document(&front, &body, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_path;
+
+    #[test]
+    fn plain_paths() {
+        for ok in [
+            "a.md",
+            "dir/b c.md",
+            "x/y/z.tar.gz",
+            "con-x.md",
+            "comx.md",
+            "com10.md",
+        ] {
+            assert!(plain_path(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "/a.md",
+            "c:x.md",
+            "a//b.md",
+            "./a.md",
+            "a/../b",
+            "a\\b",
+            "CON",
+            "con.md",
+            "x/Lpt1.txt",
+            "com¹.md",
+            "nul.tar.gz",
+            "a/",
+        ] {
+            assert!(!plain_path(bad), "{bad}");
+        }
+    }
 }
