@@ -18,3 +18,7 @@ pub mod value;
 
 #[cfg(feature = "python")]
 mod python;
+
+/// mimalloc for every allocation of the core (Python objects keep Python's allocator).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -7,7 +7,7 @@ use std::collections::{HashMap, VecDeque};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 
@@ -231,10 +231,21 @@ impl BatchHandle {
 }
 
 static STAGED: AtomicU64 = AtomicU64::new(0);
+/// Cleared the first time the file system refuses an unnamed file (no O_TMPFILE support).
+static TMPFILE_WORKS: AtomicBool = AtomicBool::new(true);
 
-/// Write a page atomically: into the staging folder, then renamed to its final path (so a
-/// killed run leaves complete pages only), making its folder on first need.
+/// Write a page atomically, making its folder on first need. A new page is written as an
+/// unnamed file in its folder and then linked under its name (Linux `O_TMPFILE`): it appears
+/// whole or not at all, and a killed run leaves nothing behind. A page that exists already,
+/// or a file system without unnamed files, goes through the staging folder and a rename.
 fn write_page(staging: &Path, job: &PageJob) -> io::Result<()> {
+    if TMPFILE_WORKS.load(Ordering::Relaxed) {
+        match link_new(job) {
+            Ok(true) => return Ok(()),
+            Ok(false) => {} // the page exists: replace it by a rename
+            Err(_) => TMPFILE_WORKS.store(false, Ordering::Relaxed),
+        }
+    }
     let temp = staging.join(format!(
         "page.{}.{}",
         std::process::id(),
@@ -254,6 +265,40 @@ fn write_page(staging: &Path, job: &PageJob) -> io::Result<()> {
         let _ = fs::remove_file(&temp);
     }
     renamed
+}
+
+/// Write `job` as an unnamed file and link it under its name: Ok(false) when the name exists.
+#[cfg(target_os = "linux")]
+fn link_new(job: &PageJob) -> io::Result<bool> {
+    use rustix::fs::{linkat, open, AtFlags, Mode, OFlags, CWD};
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+
+    let folder = job.target.parent().ok_or_else(|| io::Error::other("page without a folder"))?;
+    let flags = OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC;
+    let mode = Mode::from_raw_mode(0o644);
+    let fd = match open(folder, flags, mode) {
+        Ok(fd) => fd,
+        Err(rustix::io::Errno::NOENT) => {
+            fs::create_dir_all(folder)?;
+            open(folder, flags, mode)?
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let link = format!("/proc/self/fd/{}", fd.as_raw_fd());
+    let mut file = fs::File::from(fd);
+    file.write_all(&job.data)?;
+    match linkat(CWD, link.as_str(), CWD, &job.target, AtFlags::SYMLINK_FOLLOW) {
+        Ok(()) => Ok(true),
+        Err(rustix::io::Errno::EXIST) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Elsewhere pages always take the staging folder and a rename.
+#[cfg(not(target_os = "linux"))]
+fn link_new(_job: &PageJob) -> io::Result<bool> {
+    Err(io::Error::other("no unnamed files here"))
 }
 
 enum Job {
