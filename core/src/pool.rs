@@ -274,7 +274,10 @@ fn link_new(job: &PageJob) -> io::Result<bool> {
     use std::io::Write;
     use std::os::fd::AsRawFd;
 
-    let folder = job.target.parent().ok_or_else(|| io::Error::other("page without a folder"))?;
+    let folder = job
+        .target
+        .parent()
+        .ok_or_else(|| io::Error::other("page without a folder"))?;
     let flags = OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC;
     let mode = Mode::from_raw_mode(0o644);
     let fd = match open(folder, flags, mode) {
@@ -288,7 +291,13 @@ fn link_new(job: &PageJob) -> io::Result<bool> {
     let link = format!("/proc/self/fd/{}", fd.as_raw_fd());
     let mut file = fs::File::from(fd);
     file.write_all(&job.data)?;
-    match linkat(CWD, link.as_str(), CWD, &job.target, AtFlags::SYMLINK_FOLLOW) {
+    match linkat(
+        CWD,
+        link.as_str(),
+        CWD,
+        &job.target,
+        AtFlags::SYMLINK_FOLLOW,
+    ) {
         Ok(()) => Ok(true),
         Err(rustix::io::Errno::EXIST) => Ok(false),
         Err(err) => Err(err.into()),
