@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import threading
+from collections import deque
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
@@ -24,22 +26,95 @@ BUFFER = 1 << 20
 _counter = itertools.count()
 
 
+class _Drain(threading.Thread):
+    """Writes queued chunks of bytes to a file descriptor, in order, on a thread of its own.
+
+    The write system calls (the kernel copying the data into its page cache) then run beside
+    the main process's work instead of inside it; `os.write` does not hold the GIL. At most
+    LIMIT bytes wait at once: a writer that outpaces the disk is held up, memory is not.
+    """
+
+    LIMIT = 64 << 20
+
+    def __init__(self, fd: int) -> None:
+        super().__init__(daemon=True, name="pipeline-writer")
+        self.fd = fd
+        self.chunks: deque[Any] = deque()
+        self.waiting = 0  # bytes queued and not written yet
+        self.closed = False
+        self.error: OSError | None = None
+        self.changed = threading.Condition()
+        self.start()
+
+    def put(self, chunk: Any) -> None:
+        """Queue a chunk (bytes, bytearray or memoryview, not changed afterwards)."""
+        size = len(chunk)
+        with self.changed:
+            while self.waiting > self.LIMIT and self.error is None:
+                self.changed.wait()
+            self._raise()
+            self.chunks.append(chunk)
+            self.waiting += size
+            self.changed.notify_all()
+
+    def close(self) -> None:
+        """Write everything queued, stop, and raise what a write met."""
+        with self.changed:
+            self.closed = True
+            self.changed.notify_all()
+        self.join()
+        self._raise()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def run(self) -> None:
+        """Take chunks in order and write each whole."""
+        while True:
+            with self.changed:
+                while not self.chunks and not self.closed:
+                    self.changed.wait()
+                if not self.chunks:
+                    return
+                chunk = self.chunks.popleft()
+            try:
+                if self.error is None:
+                    view = memoryview(chunk)
+                    while view:
+                        view = view[os.write(self.fd, view):]
+            except OSError as err:
+                self.error = err
+            with self.changed:
+                self.waiting -= len(chunk)
+                self.changed.notify_all()
+
+
 class AtomicFile:
     """A text or binary file written under a temporary name and renamed into place on commit.
 
     The temporary file is in `tmp_dir` (default: `<folder of path>/.pipeline/tmp`), which must
     be on the same file system as `path` for the rename to be atomic.
+
+    With `background=True` (binary files) writes are gathered into chunks of `buffering`
+    bytes and written by a thread of its own (see _Drain).
     """
 
     def __init__(self, path: Path, mode: str = "w", tmp_dir: Path | None = None,
-                 buffering: int = -1) -> None:
+                 buffering: int = -1, background: bool = False) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         staging = tmp_dir if tmp_dir is not None else path.parent / STAGING
         staging.mkdir(parents=True, exist_ok=True)
         self.tmp = staging / f"{path.name}.{os.getpid()}.{next(_counter)}"
-        if "b" in mode:
-            self.handle: IO[Any] = open(self.tmp, mode, buffering=buffering)
+        self.drain: _Drain | None = None
+        if background and "b" in mode:
+            self.handle: IO[Any] = open(self.tmp, mode, buffering=0)
+            self.drain = _Drain(self.handle.fileno())
+            self.chunk = bytearray()
+            self.chunk_size = buffering if buffering > 0 else BUFFER
+        elif "b" in mode:
+            self.handle = open(self.tmp, mode, buffering=buffering)
         else:
             # newline="" keeps the LF we write as LF on every platform.
             self.handle = open(self.tmp, mode, buffering=buffering, encoding="utf-8",
@@ -47,10 +122,29 @@ class AtomicFile:
 
     def write(self, data: Any) -> int:
         """Write to the temporary file."""
-        return self.handle.write(data)
+        if self.drain is None:
+            return self.handle.write(data)
+        size = len(data)
+        if size >= self.chunk_size:
+            self._hand_over()
+            self.drain.put(data)  # large: handed over as it is (bytes and views are not copied)
+        else:
+            self.chunk += data
+            if len(self.chunk) >= self.chunk_size:
+                self._hand_over()
+        return size
+
+    def _hand_over(self) -> None:
+        """Give the gathered chunk to the writer thread."""
+        if self.drain is not None and self.chunk:
+            self.drain.put(self.chunk)
+            self.chunk = bytearray()
 
     def commit(self, durable: bool = True) -> Path:
         """Flush (to disk when `durable`) and rename over the final path."""
+        if self.drain is not None:
+            self._hand_over()
+            self.drain.close()
         self.handle.flush()
         if durable:
             os.fsync(self.handle.fileno())
@@ -60,6 +154,11 @@ class AtomicFile:
 
     def abort(self) -> None:
         """Drop the temporary file."""
+        if self.drain is not None:
+            try:
+                self.drain.close()
+            except OSError:
+                pass  # what failed to be written is dropped anyway
         self.handle.close()
         self.tmp.unlink(missing_ok=True)
 

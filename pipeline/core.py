@@ -166,8 +166,8 @@ def usable_for(work: Any) -> str | None:
     return None
 
 
-def outcomes(files: Iterable[tuple[Path, str]], run: CoreRun,
-             fallback: Callable[[Path, str], Any],
+def outcomes(files: Iterable[tuple[str | Path, str]], run: CoreRun,
+             fallback: Callable[[str | Path, str], Any],
              lookup: Callable[[str, str], bytes | None] | None,
              tally: Tally) -> Iterator[Any]:
     """Map the per-file work over the files with the core, in input order; `fallback` takes
@@ -176,11 +176,11 @@ def outcomes(files: Iterable[tuple[Path, str]], run: CoreRun,
 
     parser = PARSER
     source = iter(files)
-    pending: list[tuple[Any, dict[str, Path]]] = []
+    pending: list[tuple[Any, dict[str, str | Path]]] = []
 
     def submit() -> bool:
         batch = []
-        paths: dict[str, Path] = {}
+        paths: dict[str, str | Path] = {}
         for path, rel in source:
             batch.append((str(path), rel))
             paths[rel] = path
@@ -201,8 +201,11 @@ def outcomes(files: Iterable[tuple[Path, str]], run: CoreRun,
         for item in units:
             kind, rel = item[0], item[1]
             if kind == "s":
-                tally.core += len(item[1])
-                yield Span(*item[1:], run=run)
+                _, rels, shas, ids, urls, links, warnings, jsonl, articles, related, pages, \
+                    shape = item
+                tally.core += len(rels)
+                yield Span(rels, shas, ids, urls, links, warnings, jsonl, articles, related,
+                           pages, shape, run)
                 continue
             if kind == "d":
                 tally.python += 1

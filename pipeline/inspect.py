@@ -861,7 +861,8 @@ class Inventory:
 # ---------------------------------------------------------------------------------------------
 
 
-def summarise_file(path: Path, rel: str, max_bytes: int = DEFAULT_MAX_BYTES) -> FileSummary:
+def summarise_file(path: str | Path, rel: str,
+                   max_bytes: int = DEFAULT_MAX_BYTES) -> FileSummary:
     """Read one file (refusing it unread when over `max_bytes`) and summarise it."""
     try:
         data = read_bytes(path, rel, max_bytes)
@@ -889,7 +890,7 @@ def _inventory_of(chunk: tuple[list[tuple[str, str]], int]) -> Inventory:
 CHUNK = 32
 
 
-def _chunks(files: Iterable[tuple[Path, str]], max_bytes: int,
+def _chunks(files: Iterable[tuple[str | Path, str]], max_bytes: int,
             ) -> Iterator[tuple[list[tuple[str, str]], int]]:
     """Cut the (lazily listed) files into runs of CHUNK consecutive files."""
     iterator = iter(files)
@@ -897,7 +898,7 @@ def _chunks(files: Iterable[tuple[Path, str]], max_bytes: int,
         yield chunk, max_bytes
 
 
-def partials(files: Iterable[tuple[Path, str]], workers: int,
+def partials(files: Iterable[tuple[str | Path, str]], workers: int,
              max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Inventory]:
     """Map the per-file work over the files on `workers` processes; yield partial inventories
     of consecutive runs of files, in input order (so the figures, first examples and capped

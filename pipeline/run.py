@@ -11,12 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from tqdm import tqdm
-
 from pipeline import account, core
 from pipeline.account import Ledger
 from pipeline.errors import ConfigError, PipelineError
-from pipeline.extract import DEFAULT_MAX_BYTES, discover, read_bytes
+from pipeline.extract import DEFAULT_MAX_BYTES, count_files, read_bytes, walk_files
 from pipeline.load import WriteOptions, Writer, get_writer
 from pipeline.load.markdown import get_target
 from pipeline.pool import ordered_map
@@ -95,7 +93,7 @@ class Work:
     write_options: WriteOptions = WriteOptions()
 
 
-def process_file(path: Path, rel: str, work: Work,
+def process_file(path: str | Path, rel: str, work: Work,
                  lookup: Callable[[str, str], bytes | None] | None = None) -> Done:
     """The per-file work: read one file, map its bytes to a Record or a Rejection, and let
     each writer prepare its bytes for a record.
@@ -145,7 +143,7 @@ def _work(item: tuple[str, str]) -> Done:
                         cache.lookup if cache is not None else None).slim()
 
 
-def outcomes(files: Iterable[tuple[Path, str]], work: Work, workers: int,
+def outcomes(files: Iterable[tuple[str | Path, str]], work: Work, workers: int,
              manifest: Manifest | None = None, tally: core.Tally | None = None,
              threads: int = 0) -> Iterator[Done]:
     """Map the per-file work over the files, in input order: on the compiled core's `threads`
@@ -169,7 +167,7 @@ def outcomes(files: Iterable[tuple[Path, str]], work: Work, workers: int,
         yield done
 
 
-def _python_outcomes(files: Iterable[tuple[Path, str]], work: Work, workers: int,
+def _python_outcomes(files: Iterable[tuple[str | Path, str]], work: Work, workers: int,
                      manifest: Manifest | None) -> Iterator[Done]:
     """The Python implementation on `workers` processes."""
     if workers <= 1:
@@ -200,23 +198,49 @@ class InputSet:
                                   fix="check the INPUT argument")
         self._count: int | None = None
 
-    def __iter__(self) -> Iterator[tuple[Path, str]]:
+    def __iter__(self) -> Iterator[tuple[str | Path, str]]:
         """Yield (path, relative path) pairs."""
         for root in self.roots:
             prefix = f"{root.name}/" if len(self.roots) > 1 and root.is_dir() else ""
-            for path, rel in discover([root]):
+            for path, rel in walk_files([root]):
                 yield path, prefix + rel
 
     def __len__(self) -> int:
-        """Count the files."""
+        """Count the files (a walk of its own, unsorted)."""
         if self._count is None:
-            self._count = sum(1 for _ in self)
+            self._count = count_files(self.roots)
         return self._count
 
 
 def resolve_inputs(inputs: Iterable[Path]) -> InputSet:
     """The input files of a run (see InputSet)."""
     return InputSet(inputs)
+
+
+class _NoProgress:
+    """What the run calls on a progress bar, when none is shown."""
+
+    def __enter__(self) -> "_NoProgress":
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        return None
+
+    def update(self, n: int = 1) -> None:
+        """Nothing to show."""
+
+    def clear(self) -> None:
+        """Nothing to clear."""
+
+
+def _progress(total: int, quiet: bool) -> Any:
+    """A tqdm bar on stderr when it is a terminal; else nothing (tqdm is then not imported,
+    which saves a tenth of start-up)."""
+    if quiet or not sys.stderr.isatty():
+        return _NoProgress()
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="file", file=sys.stderr, leave=False)
 
 
 def _workers(requested: int, files: int) -> int:
@@ -259,8 +283,7 @@ def migrate(inputs: Iterable[Path], options: Options,
         writers = [cls(options.out_dir, profile.shape, write_opts) for cls in writer_classes]
         corpus = CorpusIndex(staging_dir(options.out_dir) if not dry_run
                              else Path(tempfile.gettempdir()))
-        progress = tqdm(total=len(files), unit="file", file=sys.stderr, leave=False,
-                        disable=True if options.quiet else None)
+        progress = _progress(len(files), options.quiet)
         with progress:
             for writer in writers:
                 write_opts = writer.prepare_options(write_opts)

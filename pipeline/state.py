@@ -284,6 +284,8 @@ class PageIndex(_Batched):
         self._claimed: tuple[str | None, Any] = (None, None)  # last claim: (name, its row)
         self.target = target
         self.run = f"{time.time_ns()}"
+        #: False on a first run into the folder: no page can be stale then.
+        self._earlier = not self.empty()
 
     def claim(self, rel: str) -> bool:
         """Return False if another page of this run already took this name (any case)."""
@@ -340,6 +342,8 @@ class PageIndex(_Batched):
     def stale(self) -> list[str]:
         """Pages of earlier runs that this run did not produce."""
         self._flush()
+        if not self._earlier:
+            return []
         rows = self.conn.execute("SELECT rel FROM pages WHERE target = ? AND run != ?",
                                  (self.target, self.run)).fetchall()
         return [r[0] for r in rows]
@@ -347,6 +351,8 @@ class PageIndex(_Batched):
     def forget_stale(self) -> None:
         """Drop the rows of stale pages."""
         self._flush()
+        if not self._earlier:
+            return
         self.conn.execute("DELETE FROM pages WHERE target = ? AND run != ?",
                           (self.target, self.run))
 
@@ -368,8 +374,10 @@ class CorpusIndex:
         self.conn.executescript(
             "CREATE TABLE ids (id INTEGER PRIMARY KEY, path TEXT NOT NULL);"
             "CREATE TABLE urls (url TEXT PRIMARY KEY, path TEXT NOT NULL);"
-            "CREATE TABLE links (path TEXT, article_id INTEGER, related_id INTEGER);")
-        self._links: list[tuple[str, Any, Any]] = []
+            # (A link's article is an accepted record, which holds its id in `ids`: the path is
+            # found there, not repeated per link.)
+            "CREATE TABLE links (article_id INTEGER, related_id INTEGER);")
+        self._links: list[tuple[Any, Any]] = []
 
     def claim_id(self, record: Record) -> str | None:
         """Take the record's id; return the path of an earlier record that has it already."""
@@ -399,7 +407,7 @@ class CorpusIndex:
                  links: Iterable[tuple[int, Any]]) -> dict[int, str]:
         """`add` for consecutive accepted records at once; `links` are (record index, related
         id). Returns {index: path of the earlier record with the same URL}."""
-        self._links.extend((paths[i], ids[i], related) for i, related in links)
+        self._links.extend((ids[i], related) for i, related in links)
         if len(self._links) >= 1024:
             self._flush_links()
         with_url = [(url, paths[i]) for i, url in enumerate(urls) if url]
@@ -421,7 +429,7 @@ class CorpusIndex:
         record with the same URL."""
         data = record.data
         # Links are read only at the end: inserted in batches.
-        self._links.extend((record.path, data["id"], link["id"]) for link in data["related"]
+        self._links.extend((data["id"], link["id"]) for link in data["related"]
                            if link["id"] is not None)
         if len(self._links) >= 1024:
             self._flush_links()
@@ -437,7 +445,7 @@ class CorpusIndex:
     def _flush_links(self) -> None:
         """Insert the batched links."""
         if self._links:
-            self.conn.executemany("INSERT INTO links VALUES (?, ?, ?)", self._links)
+            self.conn.executemany("INSERT INTO links VALUES (?, ?)", self._links)
             self._links.clear()
 
     _DANGLING = ("FROM links l LEFT JOIN ids i ON i.id = l.related_id WHERE i.id IS NULL")
@@ -446,7 +454,9 @@ class CorpusIndex:
         """Related links whose target id is not among the accepted records, in input order."""
         self._flush_links()
         rows = self.conn.execute(
-            f"SELECT l.path, l.article_id, l.related_id {self._DANGLING} ORDER BY l.rowid")
+            "SELECT a.path, l.article_id, l.related_id FROM links l "
+            "JOIN ids a ON a.id = l.article_id "
+            "LEFT JOIN ids i ON i.id = l.related_id WHERE i.id IS NULL ORDER BY l.rowid")
         for path, article, related in rows:
             yield {"path": path, "article_id": article, "related_id": related}
 

@@ -72,10 +72,13 @@ impl Runner {
             staging,
         });
         let workers = (0..threads.max(1))
-            .map(|_| {
+            .filter_map(|n| {
                 let shared = Arc::clone(&shared);
                 let config = Arc::clone(&config);
-                thread::spawn(move || work(&config, &shared))
+                thread::Builder::new()
+                    .name(format!("pipeline-core-{n}"))
+                    .spawn(move || work(&config, &shared))
+                    .ok()
             })
             .collect();
         Runner {

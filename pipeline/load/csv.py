@@ -225,7 +225,7 @@ class CsvWriter(Writer):
 
     def _open(self, name: str, columns: tuple[Column, ...]) -> AtomicFile:
         """Open one CSV file and write its header."""
-        handle = AtomicFile(self.out_dir / name, "wb", buffering=BUFFER)
+        handle = AtomicFile(self.out_dir / name, "wb", buffering=BUFFER, background=True)
         self.files.append(handle)
         # A BOM lets spreadsheet programs detect UTF-8; analytics tools are better without.
         if self.options.spreadsheet_safe:

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import markdown
-
 #: Python-Markdown extensions, in the order they are loaded (the order is part of the output).
 EXTENSIONS: tuple[str, ...] = ("extra", "sane_lists")
 FIELD = "answer_html"
@@ -25,6 +23,8 @@ def answer_html(markdown_text: str) -> str:
     """Render a Markdown answer as an HTML fragment (same text in, same bytes out)."""
     # A fresh converter per call: Markdown instances keep state between documents (footnotes,
     # abbreviations, the raw-HTML stash), and ~1 ms per answer is cheap next to the I/O.
+    import markdown  # (imported where needed: only --html runs render)
+
     converter = markdown.Markdown(extensions=list(EXTENSIONS), output_format="html")
     return converter.convert(markdown_text)
 

@@ -34,7 +34,8 @@ class JsonlWriter(Writer):
 
     def __init__(self, out_dir: Path, shape: str, options: WriteOptions) -> None:
         super().__init__(out_dir, shape, options)
-        self.file = AtomicFile(self.out_dir / FILE_NAME, "wb", buffering=BUFFER)
+        self.file = AtomicFile(self.out_dir / FILE_NAME, "wb", buffering=BUFFER,
+                               background=True)
 
     @classmethod
     def prepare(cls, record: Record, shape: str, options: WriteOptions,

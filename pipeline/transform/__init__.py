@@ -9,9 +9,7 @@ from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any, Callable, Iterable, Iterator
 
-import fastjsonschema
-import jsonschema
-from slugify import slugify
+from typing import TYPE_CHECKING
 
 from pipeline.errors import (FieldTypeError, MissingFieldError, PipelineError, SchemaError,
                              TransformError)
@@ -21,6 +19,12 @@ from pipeline.transform.dates import normalise_date
 from pipeline.transform.escapes import decode_escapes
 from pipeline.transform.jsonsafe import json_safe
 from pipeline.transform.profile import SCHEMAS_DIR, FieldRule, Profile, load_profile
+
+if TYPE_CHECKING:
+    import jsonschema
+
+# jsonschema, fastjsonschema and python-slugify are imported where first needed: a run that the
+# compiled core serves may never need them, and importing them cost a third of start-up.
 
 __all__ = ["to_record", "transform", "process_bytes", "validate", "load_profile",
            "is_placeholder_body", "split_list"]
@@ -37,13 +41,26 @@ def _schema(shape: str) -> dict[str, Any]:
 @lru_cache(maxsize=None)
 def _validator(shape: str) -> jsonschema.protocols.Validator:
     """The reference validator (jsonschema), compiled once per process; used for messages."""
+    import jsonschema
+
     return jsonschema.Draft202012Validator(_schema(shape))
 
 
 @lru_cache(maxsize=None)
 def _fast_validator(shape: str) -> Callable[[Any], Any]:
     """The same schema compiled to Python code by fastjsonschema, for the per-record check."""
+    import fastjsonschema
+
     return fastjsonschema.compile(_schema(shape))
+
+
+@lru_cache(maxsize=None)
+def _schema_exception() -> type[Exception]:
+    """fastjsonschema's error type (imported on first use)."""
+    import fastjsonschema
+
+    exception: type[Exception] = fastjsonschema.JsonSchemaException
+    return exception
 
 
 def validate(record: Record) -> Record:
@@ -51,8 +68,10 @@ def validate(record: Record) -> Record:
     try:
         _fast_validator(record.shape)(record.data)
         return record
-    except fastjsonschema.JsonSchemaException:
+    except _schema_exception():
         pass  # the reference validator decides, and words the error
+    import jsonschema
+
     error = jsonschema.exceptions.best_match(_validator(record.shape).iter_errors(record.data))
     if error is not None:
         where = ".".join(str(p) for p in error.absolute_path) or None
@@ -231,6 +250,8 @@ def _slug(ctx: _Context, front_matter: dict[str, Any], doc_id: Any) -> str:
         slug = _slugify(text)
         if slug:
             return slug
+    from slugify import slugify
+
     return slugify(str(doc_id)) or "untitled"
 
 
@@ -245,6 +266,8 @@ def _slugify(text: str) -> str:
     """slugify(text, max_length=SLUG_MAX, word_boundary=True), faster for slugs."""
     if len(text) <= SLUG_MAX and _ALREADY_SLUG.fullmatch(text):
         return text
+    from slugify import slugify
+
     return slugify(text, max_length=SLUG_MAX, word_boundary=True)
 
 
