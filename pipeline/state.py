@@ -328,6 +328,32 @@ class PageIndex(_Batched):
                 found[name] = (pending[5], pending[2], pending[3], pending[4])
         return found
 
+    def claim_new(self, pages: Sequence[tuple[str, str, int]]) -> bool:
+        """Claim and mark (rel, digest, size) pages at once when none of their names (any
+        case) is in the index yet, from this run or an earlier one; else change nothing and
+        return False. One statement for a span of pages on a first run."""
+        self._flush()  # rows of earlier pages of this run must be seen
+        names = [rel.lower() for rel, _, _ in pages]
+        if len(set(names)) != len(names):
+            return False
+        before = self.conn.total_changes
+        self.conn.execute("SAVEPOINT claim")
+        self.conn.executemany("INSERT OR IGNORE INTO pages VALUES (?, ?, ?, ?, ?, ?)",
+                              [(self.target, name, rel, digest, size, self.run)
+                               for name, (rel, digest, size) in zip(names, pages)])
+        claimed = self.conn.total_changes - before == len(pages)
+        self.conn.execute("RELEASE claim" if claimed else "ROLLBACK TO claim")
+        if not claimed:
+            self.conn.execute("RELEASE claim")
+        self.maybe_commit()
+        return claimed
+
+    def mark_many(self, pages: Iterable[tuple[str, str, int]]) -> None:
+        """`mark` for (rel, digest, size) of several pages."""
+        target, run = self.target, self.run
+        self._add_many((rel.lower(), (target, rel.lower(), rel, digest, size, run))
+                       for rel, digest, size in pages)
+
     def mark(self, rel: str, digest: str, size: int) -> None:
         """Record that this run produced the page (inserted in batches; `claim` sees the
         batch not yet inserted)."""
@@ -392,7 +418,10 @@ class CorpusIndex:
     def claim_ids_many(self, ids: Sequence[Any], paths: Sequence[str]) -> dict[int, str]:
         """Take the ids of consecutive records in input order (the first file keeps an id);
         return {index: path of the earlier record} for each record whose id was taken."""
+        before = self.conn.total_changes
         self.conn.executemany("INSERT OR IGNORE INTO ids VALUES (?, ?)", zip(ids, paths))
+        if self.conn.total_changes - before == len(ids):
+            return {}  # every id was new: nothing to look up
         owners: dict[Any, str] = {}
         unique = list(dict.fromkeys(ids))
         for start in range(0, len(unique), 500):
@@ -413,7 +442,10 @@ class CorpusIndex:
         with_url = [(url, paths[i]) for i, url in enumerate(urls) if url]
         if not with_url:
             return {}
+        before = self.conn.total_changes
         self.conn.executemany("INSERT OR IGNORE INTO urls VALUES (?, ?)", with_url)
+        if self.conn.total_changes - before == len(with_url):
+            return {}  # every URL was new: nothing to look up
         owners: dict[Any, str] = {}
         unique = list(dict.fromkeys(url for url, _ in with_url))
         for start in range(0, len(unique), 500):

@@ -6,20 +6,147 @@
 use std::collections::{HashMap, VecDeque};
 use std::fs;
 use std::io;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 
-use crate::run::{Config, Outcome};
+use crate::run::{Config, Migrated, Outcome};
+use crate::transform::profile::Shape;
+use crate::value::Value;
 
-/// One submitted batch: its files, and their outcomes as workers finish them.
+/// One submitted batch: its files, their outcomes as workers finish them, and (built by the
+/// worker that finishes the last file) the units the main process takes.
 struct Batch {
     items: Vec<(PathBuf, String)>,
     next: Mutex<usize>,
     results: Mutex<Vec<Option<Outcome>>>,
-    remaining: Mutex<usize>,
+    progress: Mutex<Progress>,
     done: Condvar,
+}
+
+/// How far a batch is: files left, and its units once the last file is done.
+struct Progress {
+    remaining: usize,
+    units: Option<Vec<Unit>>,
+}
+
+/// Consecutive migrated files of a batch, in columns: what the main process needs to account
+/// for them with one operation per batch instead of one per file. Blobs hold the files'
+/// lines and rows end to end, with each file's offsets (n + 1 of them).
+#[derive(Default)]
+pub struct Span {
+    pub rels: Vec<String>,
+    pub shas: Vec<String>,
+    pub ids: Vec<Value>,
+    pub urls: Vec<Value>,
+    /// (file index, related id) for links that have an id.
+    pub links: Vec<(usize, Value)>,
+    /// (file index, field, message).
+    pub warnings: Vec<(usize, String, String)>,
+    pub jsonl: (String, Vec<usize>),
+    pub csv_articles: (String, Vec<usize>),
+    pub csv_related: (String, Vec<usize>),
+    /// (preferred path, digest, size, token of the held bytes).
+    pub pages: Vec<(String, String, usize, u64)>,
+    pub shape: Option<Shape>,
+}
+
+/// What the main process takes from a batch, in input order.
+pub enum Unit {
+    /// A run of ordinary records.
+    Span(Span),
+    /// One file that needs the main process's attention: declined, rejected, a page path
+    /// that is not plain, or any record when spans are off.
+    One(String, Outcome),
+}
+
+impl Span {
+    fn push(&mut self, rel: String, m: Migrated, shared: &Shared) {
+        let i = self.rels.len();
+        for (field, message) in m.warnings.into_iter().map(|w| (w.field, w.message)) {
+            self.warnings.push((i, field, message));
+        }
+        for id in m.related_ids {
+            if id != Value::Null {
+                self.links.push((i, id));
+            }
+        }
+        let line = if shared.jsonl {
+            Some([m.data_json.as_str(), "\n"])
+        } else {
+            None
+        };
+        append(&mut self.jsonl, line.as_ref().map_or(&[][..], |l| &l[..]));
+        let (article, related) = match &m.csv {
+            Some((a, r)) => (a.as_str(), r.as_str()),
+            None => ("", ""),
+        };
+        append(&mut self.csv_articles, &[article]);
+        append(&mut self.csv_related, &[related]);
+        if let Some(page) = m.page {
+            let size = page.data.len();
+            let token = shared.hold(page.data);
+            self.pages.push((page.preferred, page.digest, size, token));
+        }
+        self.rels.push(rel);
+        self.shas.push(m.sha256);
+        self.ids.push(m.id);
+        self.urls.push(m.url);
+        self.shape = Some(m.shape);
+    }
+}
+
+/// Append pieces to a blob and note where the file's part ends.
+fn append(blob: &mut (String, Vec<usize>), pieces: &[&str]) {
+    if blob.1.is_empty() {
+        blob.1.push(0);
+    }
+    for piece in pieces {
+        blob.0.push_str(piece);
+    }
+    blob.1.push(blob.0.len());
+}
+
+/// Group a batch's outcomes into units: spans of ordinary records between single files.
+fn units(outcomes: Vec<(String, Outcome)>, shared: &Shared) -> Vec<Unit> {
+    let mut units = Vec::new();
+    let mut span = Span::default();
+    let ordinary = |outcome: &Outcome| match outcome {
+        Outcome::Migrated(m) => shared.spans && m.page.as_ref().is_none_or(|p| p.plain),
+        _ => false,
+    };
+    // Blobs sized once: the lengths are known before any is copied.
+    let (mut lines, mut articles, mut related) = (0, 0, 0);
+    for (_, outcome) in &outcomes {
+        if let (true, Outcome::Migrated(m)) = (ordinary(outcome), outcome) {
+            lines += m.data_json.len() + 1;
+            if let Some((a, r)) = &m.csv {
+                articles += a.len();
+                related += r.len();
+            }
+        }
+    }
+    span.jsonl.0.reserve(if shared.jsonl { lines } else { 0 });
+    span.csv_articles.0.reserve(articles);
+    span.csv_related.0.reserve(related);
+    for (rel, outcome) in outcomes {
+        if ordinary(&outcome) {
+            if let Outcome::Migrated(m) = outcome {
+                span.push(rel, *m, shared);
+            }
+            continue;
+        }
+        if !span.rels.is_empty() {
+            units.push(Unit::Span(std::mem::take(&mut span)));
+        }
+        units.push(Unit::One(rel, outcome));
+    }
+    if !span.rels.is_empty() {
+        units.push(Unit::Span(span));
+    }
+    units
 }
 
 /// A page to write: its bytes and final path.
@@ -45,20 +172,41 @@ struct Shared {
     /// A page job finished.
     written: Condvar,
     staging: Option<PathBuf>,
+    /// Rendered pages the main process has not placed yet, by token.
+    held: Mutex<HashMap<u64, Vec<u8>>>,
+    next_token: AtomicU64,
+    /// Hand back ordinary records in spans (every writer of the run takes them).
+    spans: bool,
+    /// Spans carry the JSONL lines.
+    jsonl: bool,
+}
+
+impl Shared {
+    /// Keep a rendered page until the main process names it; returns its token.
+    fn hold(&self, data: Vec<u8>) -> u64 {
+        let token = self.next_token.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut held) = self.held.lock() {
+            held.insert(token, data);
+        }
+        token
+    }
 }
 
 /// Worker threads that take submitted batches in order and map the per-file work over them.
 pub struct Runner {
     shared: Arc<Shared>,
     workers: Vec<thread::JoinHandle<()>>,
-    /// Rendered pages the main process has not placed yet, by token.
-    held: Mutex<HashMap<u64, Vec<u8>>>,
-    next_token: AtomicU64,
 }
 
 impl Runner {
-    /// Start `threads` workers; `staging` is where pages are written before their rename.
-    pub fn new(config: Arc<Config>, threads: usize, staging: Option<PathBuf>) -> Runner {
+    /// Start `threads` workers; `staging` is where pages are written when they replace a file;
+    /// `spans`: hand back ordinary records as spans.
+    pub fn new(
+        config: Arc<Config>,
+        threads: usize,
+        staging: Option<PathBuf>,
+        spans: bool,
+    ) -> Runner {
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 batches: VecDeque::new(),
@@ -70,6 +218,10 @@ impl Runner {
             ready: Condvar::new(),
             written: Condvar::new(),
             staging,
+            held: Mutex::new(HashMap::new()),
+            next_token: AtomicU64::new(0),
+            spans,
+            jsonl: config.jsonl,
         });
         let workers = (0..threads.max(1))
             .filter_map(|n| {
@@ -81,12 +233,7 @@ impl Runner {
                     .ok()
             })
             .collect();
-        Runner {
-            shared,
-            workers,
-            held: Mutex::new(HashMap::new()),
-            next_token: AtomicU64::new(0),
-        }
+        Runner { shared, workers }
     }
 
     /// Queue a batch; returns a handle to wait for its outcomes (None once closed).
@@ -99,7 +246,10 @@ impl Runner {
             items,
             next: Mutex::new(0),
             results: Mutex::new((0..n).map(|_| None).collect()),
-            remaining: Mutex::new(n),
+            progress: Mutex::new(Progress {
+                remaining: n,
+                units: None,
+            }),
             done: Condvar::new(),
         });
         if let Ok(mut state) = self.shared.state.lock() {
@@ -109,20 +259,11 @@ impl Runner {
         Some(BatchHandle(batch))
     }
 
-    /// Keep a rendered page until the main process names it; returns its token.
-    pub fn hold(&self, data: Vec<u8>) -> u64 {
-        let token = self.next_token.fetch_add(1, Ordering::Relaxed);
-        if let Ok(mut held) = self.held.lock() {
-            held.insert(token, data);
-        }
-        token
-    }
-
     /// Write held pages to their final paths (on the worker threads); `None` drops a page
     /// whose file is already up to date.
     pub fn place(&self, pages: Vec<(u64, Option<PathBuf>)>) {
         let mut jobs = Vec::new();
-        if let Ok(mut held) = self.held.lock() {
+        if let Ok(mut held) = self.shared.held.lock() {
             for (token, target) in pages {
                 if let (Some(data), Some(target)) = (held.remove(&token), target) {
                     jobs.push(PageJob { data, target });
@@ -203,34 +344,45 @@ impl Drop for Runner {
 pub struct BatchHandle(Arc<Batch>);
 
 impl BatchHandle {
-    /// Wait for every outcome of the batch, in input order.
-    pub fn wait(self) -> Vec<(String, Outcome)> {
+    /// Wait for the batch; its units, in input order.
+    pub fn wait(self) -> Vec<Unit> {
         let batch = self.0;
-        if let Ok(mut remaining) = batch.remaining.lock() {
-            while *remaining > 0 {
-                remaining = match batch.done.wait(remaining) {
-                    Ok(r) => r,
-                    Err(_) => break,
-                };
-            }
+        if batch.items.is_empty() {
+            return Vec::new();
         }
-        let results = batch
-            .results
-            .lock()
-            .map(|mut r| std::mem::take(&mut *r))
-            .unwrap_or_default();
-        batch
-            .items
-            .iter()
-            .zip(results)
-            .map(|((_, rel), outcome)| {
-                (
-                    rel.clone(),
-                    outcome.unwrap_or_else(|| Outcome::Declined("not processed".into())),
-                )
-            })
-            .collect()
+        let Ok(mut progress) = batch.progress.lock() else {
+            return Vec::new();
+        };
+        loop {
+            if let Some(units) = progress.units.take() {
+                return units;
+            }
+            progress = match batch.done.wait(progress) {
+                Ok(p) => p,
+                Err(_) => return Vec::new(),
+            };
+        }
     }
+}
+
+/// The batch's outcomes in input order (once every file is done).
+fn outcomes(batch: &Batch) -> Vec<(String, Outcome)> {
+    let results = batch
+        .results
+        .lock()
+        .map(|mut r| std::mem::take(&mut *r))
+        .unwrap_or_default();
+    batch
+        .items
+        .iter()
+        .zip(results)
+        .map(|((_, rel), outcome)| {
+            (
+                rel.clone(),
+                outcome.unwrap_or_else(|| Outcome::Declined("not processed".into())),
+            )
+        })
+        .collect()
 }
 
 static STAGED: AtomicU64 = AtomicU64::new(0);
@@ -377,14 +529,30 @@ fn work(config: &Config, shared: &Shared) {
                 if let Ok(mut results) = batch.results.lock() {
                     results[index] = Some(outcome);
                 }
-                let finished = match batch.remaining.lock() {
-                    Ok(mut remaining) => {
-                        *remaining -= 1;
-                        *remaining == 0
+                let last = match batch.progress.lock() {
+                    Ok(mut progress) => {
+                        progress.remaining -= 1;
+                        progress.remaining == 0
                     }
-                    Err(_) => true,
+                    Err(_) => false,
                 };
-                if finished {
+                if last {
+                    // The last file of the batch: its units are built here, off the main
+                    // process, before the batch is announced done.
+                    let built = catch_unwind(AssertUnwindSafe(|| units(outcomes(&batch), shared)))
+                        .unwrap_or_else(|_| {
+                            // A bug, not an input: every file goes to the Python side.
+                            batch
+                                .items
+                                .iter()
+                                .map(|(_, rel)| {
+                                    Unit::One(rel.clone(), Outcome::Declined("panic".into()))
+                                })
+                                .collect()
+                        });
+                    if let Ok(mut progress) = batch.progress.lock() {
+                        progress.units = Some(built);
+                    }
                     batch.done.notify_all();
                 }
             }

@@ -80,8 +80,8 @@ use std::sync::{Arc, Mutex};
 
 use pyo3::types::{PyBytes, PyList, PyTuple};
 
-use crate::pool::{BatchHandle, Runner};
-use crate::run::{Config, Migrated, Outcome};
+use crate::pool::{BatchHandle, Runner, Span, Unit};
+use crate::run::{Config, Outcome};
 use crate::transform::profile::{Profile, Shape};
 use crate::value::Value;
 
@@ -104,7 +104,12 @@ fn shape_name(shape: Shape) -> &'static str {
 
 /// An outcome as one tuple (`pipeline.core` unpacks it): declined, rejected, or a record with
 /// each writer's bytes and its page as bytes.
-fn outcome_tuple<'py>(py: Python<'py>, rel: &str, outcome: Outcome) -> PyResult<Bound<'py, PyAny>> {
+fn outcome_tuple<'py>(
+    py: Python<'py>,
+    rel: &str,
+    outcome: Outcome,
+    jsonl: bool,
+) -> PyResult<Bound<'py, PyAny>> {
     let none = || py.None().into_bound(py);
     let bytes = |s: &str| PyBytes::new(py, s.as_bytes()).into_any();
     Ok(match outcome {
@@ -158,8 +163,21 @@ fn outcome_tuple<'py>(py: Python<'py>, rel: &str, outcome: Outcome) -> PyResult<
                 "r".into_pyobject(py)?.into_any(),
                 rel.into_pyobject(py)?.into_any(),
                 m.sha256.as_str().into_pyobject(py)?.into_any(),
-                bytes(&m.manifest),
-                m.jsonl.as_deref().map_or_else(none, bytes),
+                bytes(
+                    &m.manifest_entry()
+                        .map_err(|f| PyValueError::new_err(fail_text(&f)))?,
+                ),
+                if jsonl {
+                    PyBytes::new_with(py, m.data_json.len() + 1, |buf| {
+                        let (head, tail) = buf.split_at_mut(m.data_json.len());
+                        head.copy_from_slice(m.data_json.as_bytes());
+                        tail[0] = b'\n';
+                        Ok(())
+                    })?
+                    .into_any()
+                } else {
+                    none()
+                },
                 csv,
                 page,
                 slim.into_pyobject(py)?.into_any(),
@@ -170,95 +188,45 @@ fn outcome_tuple<'py>(py: Python<'py>, rel: &str, outcome: Outcome) -> PyResult<
     })
 }
 
-/// Consecutive migrated files of a batch, in columns: what the main process needs to account
-/// for them with one operation per batch instead of one per file.
-#[derive(Default)]
-struct Span {
-    rels: Vec<String>,
-    shas: Vec<String>,
-    ids: Vec<Value>,
-    urls: Vec<Value>,
-    links: Vec<(usize, Value)>,
-    warnings: Vec<(usize, String, String)>,
-    jsonl: (String, Vec<usize>),
-    csv_articles: (String, Vec<usize>),
-    csv_related: (String, Vec<usize>),
-    pages: Vec<(String, String, usize, u64)>,
-    shape: Option<Shape>,
-}
-
-impl Span {
-    fn push(&mut self, rel: String, m: Migrated, runner: &Runner) {
-        let i = self.rels.len();
-        for (field, message) in m.warnings.into_iter().map(|w| (w.field, w.message)) {
-            self.warnings.push((i, field, message));
-        }
-        for id in m.related_ids {
-            if id != Value::Null {
-                self.links.push((i, id));
-            }
-        }
-        let append = |blob: &mut (String, Vec<usize>), text: Option<&str>| {
-            if blob.1.is_empty() {
-                blob.1.push(0);
-            }
-            blob.0.push_str(text.unwrap_or(""));
-            blob.1.push(blob.0.len());
-        };
-        append(&mut self.jsonl, m.jsonl.as_deref());
-        append(&mut self.csv_articles, m.csv.as_ref().map(|c| c.0.as_str()));
-        append(&mut self.csv_related, m.csv.as_ref().map(|c| c.1.as_str()));
-        if let Some(page) = m.page {
-            let size = page.data.len();
-            let token = runner.hold(page.data);
-            self.pages.push((page.preferred, page.digest, size, token));
-        }
-        self.rels.push(rel);
-        self.shas.push(m.sha256);
-        self.ids.push(m.id);
-        self.urls.push(m.url);
-        self.shape = Some(m.shape);
-    }
-
-    fn into_tuple<'py>(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let values = |v: &[Value]| -> PyResult<Bound<'py, PyList>> {
-            PyList::new(
-                py,
-                v.iter()
-                    .map(|x| scalar(py, x))
-                    .collect::<PyResult<Vec<_>>>()?,
-            )
-        };
-        let links = PyList::new(
+/// A span as the tuple `pipeline.core` unpacks (`"s", rels, shas, ...`).
+fn span_tuple(py: Python<'_>, span: Span) -> PyResult<Bound<'_, PyAny>> {
+    let values = |v: &[Value]| -> PyResult<Bound<'_, PyList>> {
+        PyList::new(
             py,
-            self.links
-                .iter()
-                .map(|(i, id)| Ok((*i, scalar(py, id)?)))
+            v.iter()
+                .map(|x| scalar(py, x))
                 .collect::<PyResult<Vec<_>>>()?,
-        )?;
-        let blob = |b: &(String, Vec<usize>)| -> PyResult<Bound<'py, PyAny>> {
-            Ok((PyBytes::new(py, b.0.as_bytes()), b.1.clone())
-                .into_pyobject(py)?
-                .into_any())
-        };
-        let items: Vec<Bound<'py, PyAny>> = vec![
-            "s".into_pyobject(py)?.into_any(),
-            PyList::new(py, &self.rels)?.into_any(),
-            PyList::new(py, &self.shas)?.into_any(),
-            values(&self.ids)?.into_any(),
-            values(&self.urls)?.into_any(),
-            links.into_any(),
-            PyList::new(py, &self.warnings)?.into_any(),
-            blob(&self.jsonl)?,
-            blob(&self.csv_articles)?,
-            blob(&self.csv_related)?,
-            PyList::new(py, &self.pages)?.into_any(),
-            shape_name(self.shape.unwrap_or(Shape::Article))
-                .into_pyobject(py)?
-                .into_any(),
-        ];
-        Ok(PyTuple::new(py, items)?.into_any())
-    }
+        )
+    };
+    let links = PyList::new(
+        py,
+        span.links
+            .iter()
+            .map(|(i, id)| Ok((*i, scalar(py, id)?)))
+            .collect::<PyResult<Vec<_>>>()?,
+    )?;
+    let blob = |b: &(String, Vec<usize>)| -> PyResult<Bound<'_, PyAny>> {
+        Ok((PyBytes::new(py, b.0.as_bytes()), b.1.clone())
+            .into_pyobject(py)?
+            .into_any())
+    };
+    let items: Vec<Bound<'_, PyAny>> = vec![
+        "s".into_pyobject(py)?.into_any(),
+        PyList::new(py, &span.rels)?.into_any(),
+        PyList::new(py, &span.shas)?.into_any(),
+        values(&span.ids)?.into_any(),
+        values(&span.urls)?.into_any(),
+        links.into_any(),
+        PyList::new(py, &span.warnings)?.into_any(),
+        blob(&span.jsonl)?,
+        blob(&span.csv_articles)?,
+        blob(&span.csv_related)?,
+        PyList::new(py, &span.pages)?.into_any(),
+        shape_name(span.shape.unwrap_or(Shape::Article))
+            .into_pyobject(py)?
+            .into_any(),
+    ];
+    Ok(PyTuple::new(py, items)?.into_any())
 }
 
 /// The per-file work of one run, configured once: `Core(profile_json, options_json)`.
@@ -266,8 +234,6 @@ impl Span {
 struct Core {
     config: Arc<Config>,
     runner: Mutex<Option<Runner>>,
-    /// Hand back ordinary records in spans (every writer of the run takes them).
-    spans: bool,
 }
 
 impl Core {
@@ -319,11 +285,12 @@ impl Core {
             .and_then(|v| v.as_str())
             .map(PathBuf::from);
         let threads = options.get("threads").and_then(|v| v.as_u64()).unwrap_or(0) as usize;
-        let runner = (threads > 0).then(|| Runner::new(Arc::clone(&config), threads, staging));
+        let spans = flag("spans");
+        let runner =
+            (threads > 0).then(|| Runner::new(Arc::clone(&config), threads, staging, spans));
         Ok(Core {
             config,
             runner: Mutex::new(runner),
-            spans: flag("spans"),
         })
     }
 
@@ -383,7 +350,7 @@ impl Core {
                 Outcome::Rejected(Some(sha), entry, r)
             }
         };
-        outcome_tuple(py, rel, outcome)
+        outcome_tuple(py, rel, outcome, self.config.jsonl)
     }
 
     /// Stop the worker threads (placed pages are written first; `flush` still reports
@@ -418,34 +385,15 @@ impl Pending {
             .map_err(|_| PyValueError::new_err("batch poisoned"))?
             .take()
             .ok_or_else(|| PyValueError::new_err("batch already collected"))?;
-        let outcomes = py.detach(move || handle.wait());
-        let core = self.core.get();
-        let guard = core
-            .runner
-            .lock()
-            .map_err(|_| PyValueError::new_err("core runner poisoned"))?;
-        let runner = guard
-            .as_ref()
-            .ok_or_else(|| PyValueError::new_err("core closed"))?;
-        let mut units = Vec::new();
-        let mut span = Span::default();
-        for (rel, outcome) in outcomes {
-            match outcome {
-                Outcome::Migrated(m) if core.spans && m.page.as_ref().is_none_or(|p| p.plain) => {
-                    span.push(rel, *m, runner);
-                }
-                other => {
-                    if !span.rels.is_empty() {
-                        units.push(std::mem::take(&mut span).into_tuple(py)?);
-                    }
-                    units.push(outcome_tuple(py, &rel, other)?);
-                }
-            }
-        }
-        if !span.rels.is_empty() {
-            units.push(span.into_tuple(py)?);
-        }
-        Ok(units)
+        let units = py.detach(move || handle.wait());
+        let jsonl = self.core.get().config.jsonl;
+        units
+            .into_iter()
+            .map(|unit| match unit {
+                Unit::Span(span) => span_tuple(py, span),
+                Unit::One(rel, outcome) => outcome_tuple(py, &rel, outcome, jsonl),
+            })
+            .collect()
     }
 }
 

@@ -49,9 +49,11 @@ pub struct Page {
 pub struct Migrated {
     pub sha256: String,
     pub shape: Shape,
-    /// The manifest entry (`encode_outcome`).
-    pub manifest: String,
-    pub jsonl: Option<String>,
+    /// The record as compact JSON (`record_json(record.data)`): the JSONL line without its
+    /// newline, and the `data` of the manifest entry (see `manifest_entry`).
+    pub data_json: String,
+    /// The source path, which the warnings name.
+    pub path: String,
     pub csv: Option<(String, String)>,
     pub page: Option<Page>,
     /// id, url and related ids (None where the link has none), for the corpus checks.
@@ -110,6 +112,40 @@ fn read(path: &Path, max_bytes: u64) -> Result<Vec<u8>, Fail> {
         ));
     }
     Ok(data)
+}
+
+impl Migrated {
+    /// The manifest entry (`encode_outcome`): built only where the main process asks for it
+    /// (spans store a marker instead).
+    pub fn manifest_entry(&self) -> Result<String, Fail> {
+        let warnings = Value::Seq(
+            self.warnings
+                .iter()
+                .map(|w| {
+                    Value::Map(vec![
+                        ("path".into(), Value::Str(self.path.clone())),
+                        ("field".into(), Value::Str(w.field.clone())),
+                        ("message".into(), Value::Str(w.message.clone())),
+                    ])
+                })
+                .collect(),
+        );
+        let shape = match self.shape {
+            Shape::Article => "article",
+            Shape::Generic => "generic",
+        };
+        let mut entry = String::with_capacity(self.data_json.len() + 128);
+        entry.push_str("{\"shape\":\"");
+        entry.push_str(shape);
+        entry.push_str("\",\"warnings\":");
+        json::write_value(&mut entry, &warnings)?;
+        entry.push_str(",\"parser\":\"");
+        entry.push_str(PARSER);
+        entry.push_str("\",\"data\":");
+        entry.push_str(&self.data_json);
+        entry.push('}');
+        Ok(entry)
+    }
 }
 
 /// The manifest entry of a rejection (`encode_outcome`).
@@ -201,40 +237,13 @@ impl Config {
         let Value::Map(data) = data else {
             return Err(Fail::decline("record is not a mapping"));
         };
-        let source_path = match get(&data, "source") {
+        let path = match get(&data, "source") {
             Some(Value::Map(s)) => match get(s, "path") {
                 Some(Value::Str(p)) => p.clone(),
                 _ => String::new(),
             },
             _ => String::new(),
         };
-        let shape_name = match record.shape {
-            Shape::Article => "article",
-            Shape::Generic => "generic",
-        };
-        let warnings = Value::Seq(
-            record
-                .warnings
-                .iter()
-                .map(|w| {
-                    Value::Map(vec![
-                        ("path".into(), Value::Str(source_path.clone())),
-                        ("field".into(), Value::Str(w.field.clone())),
-                        ("message".into(), Value::Str(w.message.clone())),
-                    ])
-                })
-                .collect(),
-        );
-        let mut manifest = String::with_capacity(data_json.len() + 128);
-        manifest.push_str("{\"shape\":\"");
-        manifest.push_str(shape_name);
-        manifest.push_str("\",\"warnings\":");
-        json::write_value(&mut manifest, &warnings)?;
-        manifest.push_str(",\"parser\":\"");
-        manifest.push_str(PARSER);
-        manifest.push_str("\",\"data\":");
-        manifest.push_str(&data_json);
-        manifest.push('}');
         let csv = if self.csv {
             Some(csv::rows(&data, record.shape, self.spreadsheet_safe)?)
         } else {
@@ -272,18 +281,11 @@ impl Config {
         } else {
             (Value::Null, Value::Null, Vec::new())
         };
-        let jsonl = if self.jsonl {
-            let mut line = data_json;
-            line.push('\n');
-            Some(line)
-        } else {
-            None
-        };
         Ok(Migrated {
             sha256: sha256.to_string(),
             shape: record.shape,
-            manifest,
-            jsonl,
+            data_json,
+            path,
             csv,
             page,
             id,

@@ -92,7 +92,7 @@ fn yaml_closer(line: &str) -> bool {
 /// Find the front matter at the start of `text` (LF newlines, no BOM): `split()` in
 /// pipeline/extract/frontmatter.py. TOML and JSON front matter are declined.
 pub fn split(text: &str) -> Result<Document<'_>> {
-    let first_end = text.find('\n');
+    let first_end = memchr::memchr(b'\n', text.as_bytes());
     let first = match first_end {
         Some(end) => &text[..end],
         None => text,
@@ -103,8 +103,7 @@ pub fn split(text: &str) -> Result<Document<'_>> {
             let mut start = first_end;
             while start < text.len() {
                 let line_start = start + 1;
-                let line_end = text[line_start..]
-                    .find('\n')
+                let line_end = memchr::memchr(b'\n', &text.as_bytes()[line_start..])
                     .map_or(text.len(), |n| line_start + n);
                 if yaml_closer(&text[line_start..line_end]) {
                     let body = if line_end < text.len() {

@@ -374,7 +374,7 @@ struct Lines<'t> {
 impl<'t> Lines<'t> {
     fn next_line(&mut self) -> Option<(usize, &'t str)> {
         let rest = self.text.get(self.pos..).filter(|rest| !rest.is_empty())?;
-        let len = rest.find('\n').unwrap_or(rest.len());
+        let len = memchr::memchr(b'\n', rest.as_bytes()).unwrap_or(rest.len());
         let line = rest.get(..len)?;
         self.pos += len + 1;
         self.number += 1;

@@ -39,17 +39,24 @@ impl Row<'_> {
         let prefix = self.safe
             && kind == Kind::Text
             && text.starts_with(['=', '+', '-', '@', '\t', '\r', '\'']);
-        let quote = text
-            .bytes()
-            .any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'));
+        let bytes = text.as_bytes();
+        let has_quote = memchr::memchr(b'"', bytes).is_some();
+        let quote = has_quote || memchr::memchr3(b',', b'\r', b'\n', bytes).is_some();
         if quote {
             self.out.push('"');
         }
         if prefix {
             self.out.push('\'');
         }
-        if quote && text.contains('"') {
-            self.out.push_str(&text.replace('"', "\"\""));
+        if has_quote {
+            // Each `"` doubled, the text between copied whole.
+            let mut start = 0;
+            for at in memchr::memchr_iter(b'"', bytes) {
+                self.out.push_str(&text[start..=at]);
+                self.out.push('"');
+                start = at + 1;
+            }
+            self.out.push_str(&text[start..]);
         } else {
             self.out.push_str(text);
         }

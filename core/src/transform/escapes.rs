@@ -25,7 +25,7 @@ pub fn decode_escapes(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut copied = 0; // bytes of `text` already in `out`
     let mut i = 0;
-    while let Some(offset) = text[i..].find('\\') {
+    while let Some(offset) = memchr::memchr(b'\\', &bytes[i..]) {
         let at = i + offset;
         let rest = &bytes[at + 1..];
         let (replacement, consumed): (Option<char>, usize) = match rest.first() {

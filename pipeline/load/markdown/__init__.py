@@ -197,6 +197,15 @@ class MarkdownWriter(Writer):
         prefix = f"{self.target.content_dir}/" if self.target.content_dir else ""
         pages = span.pages
         names = [prefix + pages[i][0] for i in range(start, stop)]
+        if span.run not in self._cores:
+            self._cores.append(span.run)
+        if self.index.claim_new([(rel, pages[i][1], pages[i][2])
+                                 for i, rel in zip(range(start, stop), names)]):
+            # The common case, a first run: every name was free and no page is there yet.
+            folder = self._folder
+            span.run.core.place([(pages[i][3], os.path.join(folder, rel))
+                                 for i, rel in zip(range(start, stop), names)])
+            return
         rows = self.index.rows([name.lower() for name in names])
         taken_here: set[str] = set()
         placements: list[tuple[int, str | None]] = []
@@ -220,8 +229,6 @@ class MarkdownWriter(Writer):
             self.index.mark(rel, digest, size)
             taken_here.add(rel.lower())
         span.run.core.place(placements)
-        if span.run not in self._cores:
-            self._cores.append(span.run)
 
     def _flush_cores(self) -> list[str]:
         """Wait for the pages the core is writing; return what failed."""

@@ -76,16 +76,16 @@ pub fn generic_page(data: &Map, shape: Shape) -> Result<String> {
         Some(Value::Str(a)) => Some(a.as_str()),
         _ => None,
     };
-    // The body cannot carry a null answer, a CR or a NUL: such an answer stays in the
-    // front matter (the reader prefers it there).
-    let keep_answer = answer.is_none_or(|a| a.contains(['\r', '\0']));
-    let front: Map = data
-        .iter()
-        .filter(|(k, _)| keep_answer || k != "answer")
-        .cloned()
-        .collect();
-    let body = format!("{}\n", answer.unwrap_or("").replace('\0', ""));
-    yamlfm::front_matter_document(&front, &body, false)
+    match answer {
+        // The body cannot carry a null answer, a CR or a NUL: such an answer stays in the
+        // front matter (the reader prefers it there); the body drops NULs.
+        None => yamlfm::front_matter_document(data, "\n", false),
+        Some(a) if a.contains(['\r', '\0']) => {
+            let body = format!("{}\n", a.replace('\0', ""));
+            yamlfm::front_matter_document(data, &body, false)
+        }
+        Some(a) => yamlfm::front_matter_document_without(data, "answer", &[a, "\n"], false),
+    }
 }
 
 #[cfg(test)]

@@ -43,6 +43,27 @@ pub fn front_matter_document(mapping: &Map, body: &str, portable: bool) -> Resul
     Ok(out)
 }
 
+/// `front_matter_document` of `mapping` without its key `skip`, and a body given in pieces:
+/// the generic target's page without a copy of the record or of its answer.
+pub fn front_matter_document_without(
+    mapping: &Map,
+    skip: &str,
+    body: &[&str],
+    portable: bool,
+) -> Result<String> {
+    let body_len: usize = body.iter().map(|part| part.len()).sum();
+    let mut out = String::with_capacity(estimate_map(mapping, 0) + body_len + 8);
+    out.push_str("---\n");
+    if mapping.iter().any(|(key, _)| key != skip) {
+        emit_mapping_skipping(mapping, Some(skip), 0, 0, &mut out, portable)?;
+    }
+    out.push_str("---\n");
+    for part in body {
+        out.push_str(part);
+    }
+    Ok(out)
+}
+
 /// `dump_yaml`, appended to `out`.
 fn write_yaml(mapping: &Map, portable: bool, out: &mut String) -> Result<()> {
     // The reference joins no lines for an empty mapping: the empty text (not `{}`).
@@ -102,8 +123,23 @@ fn emit_mapping(
     out: &mut String,
     portable: bool,
 ) -> Result<()> {
+    emit_mapping_skipping(mapping, None, indent, depth, out, portable)
+}
+
+/// `emit_mapping`, leaving out the key `skip`.
+fn emit_mapping_skipping(
+    mapping: &Map,
+    skip: Option<&str>,
+    indent: usize,
+    depth: usize,
+    out: &mut String,
+    portable: bool,
+) -> Result<()> {
     check_depth(depth)?;
     for (key, value) in mapping {
+        if skip == Some(key.as_str()) {
+            continue;
+        }
         push_indent(out, indent);
         scalar_text(key, portable, out);
         out.push(':');
