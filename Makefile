@@ -59,8 +59,13 @@ clean:
 	rm -rf $(VENV) output/* .pytest_cache .hypothesis
 	touch output/.gitkeep
 
-## benchmark against the naive script (N documents, default 20000)
+## benchmark: the naive script, the I/O floor and the pipeline at N (default 20000); the floor
+## and the pipeline alone at FLOOR_N (100000); peak memory at N and 10 x N
 N ?= 20000
+FLOOR_N ?= 100000
 ROUNDS ?= 3
 bench: $(VENV)/.installed-test $(VENV)/.core
 	$(PY) bench/run_bench.py --n $(N) --rounds $(ROUNDS)
+	$(PY) bench/run_bench.py --n $(FLOOR_N) --rounds $(ROUNDS) --floor-only \
+	    --out bench/out/results-floor.json
+	$(PY) bench/run_bench.py --n $(N) --rounds 1 --rss-scale --out bench/out/results-rss.json
