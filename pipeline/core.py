@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import orjson
 
-from pipeline.load.markdown import Prepared
+from pipeline.load.markdown import PlacedPage, Prepared
 from pipeline.record import ARTICLE, Record, Rejection, Warning_
 from pipeline.state import CORE_MARK, staging_dir
 
@@ -96,15 +96,17 @@ class CoreRun:
         names = [cls.name for cls in work.writers]
         options = work.write_options
         out_dir = options.out_dir
-        pages = "markdown" in names and options.target == "generic"
-        #: Records come in spans (columns, one operation per batch) when every writer takes them.
+        markdown = "markdown" in names
+        #: Records come in spans (columns, one operation per batch) when every writer takes them
+        #: (Markdown: the generic target; a platform's pages are placed record by record).
         self.spans = all(getattr(cls, "takes_spans", False) for cls in work.writers) and (
-            "markdown" not in names or pages)
+            not markdown or options.target == "generic")
         staging = (str(staging_dir(Path(out_dir)) / f"core{os.getpid()}")
                    if out_dir is not None else None)
         config = {
             "timezone_minutes": _timezone_minutes(work.profile),
-            "jsonl": "jsonl" in names, "csv": "csv" in names, "generic_pages": pages,
+            "jsonl": "jsonl" in names, "csv": "csv" in names,
+            "pages": options.target if markdown else None,
             "spreadsheet_safe": options.spreadsheet_safe, "max_bytes": work.max_bytes,
             "staging": staging, "unicode_version": unicodedata.unidata_version,
             "threads": threads, "spans": self.spans,
@@ -116,7 +118,8 @@ class CoreRun:
         """Stop the worker threads (placed pages are written first)."""
         self.core.close()
 
-    def prepared(self, jsonl: bytes | None, csv: Any, page: Any) -> tuple[Any, ...]:
+    def prepared(self, jsonl: bytes | None, csv: Any, page: Any,
+                 entry: bytes) -> tuple[Any, ...]:
         """Each writer's prepared bytes, in the order of the run's writers."""
         out: list[Any] = []
         for name in self.names:
@@ -124,10 +127,13 @@ class CoreRun:
                 out.append(jsonl)
             elif name == "csv":
                 out.append(csv)
+            elif name == "markdown" and page is not None and len(page) == 7:
+                preferred, data, _, digest, size, stem, route = page
+                out.append(PlacedPage(preferred, data, digest, size, stem, route, entry))
             elif name == "markdown" and page is not None:
                 out.append(Prepared(*page))
             else:
-                out.append(None)  # parquet, or a target placed in order: Python renders
+                out.append(None)  # parquet: it takes whole records
         return tuple(out)
 
 
@@ -223,10 +229,11 @@ def outcomes(files: Iterable[tuple[str | Path, str]], run: CoreRun,
                     path=rel, reason=reason, line=line, field=field_, kind=kind_))
                 continue
             _, _, _, entry, jsonl, csv, page, slim, warnings = item
-            shape, doc_id, url, related = slim
+            shape, doc_id, url, related, slug = slim
             data: dict[str, Any] = {"source": {"path": rel, "sha256": sha}}
             if shape == ARTICLE:
-                data.update(id=doc_id, url=url, related=[{"id": i} for i in related])
+                data.update(id=doc_id, url=url, slug=slug, related=[{"id": i} for i in related])
             record = Record(shape, data,
                             tuple(Warning_(rel, f, m) for f, m in warnings), parser)
-            yield Done(rel, sha, entry, fresh, record, run.prepared(jsonl, csv, page), CORE_MARK)
+            yield Done(rel, sha, entry, fresh, record, run.prepared(jsonl, csv, page, entry),
+                       CORE_MARK)

@@ -80,8 +80,9 @@ use std::sync::{Arc, Mutex};
 
 use pyo3::types::{PyBytes, PyList, PyTuple};
 
+use crate::load::markdown::platform::Platform;
 use crate::pool::{BatchHandle, Runner, Span, Unit};
-use crate::run::{Config, Outcome};
+use crate::run::{Config, Outcome, Target};
 use crate::transform::profile::{Profile, Shape};
 use crate::value::Value;
 
@@ -129,15 +130,29 @@ fn outcome_tuple<'py>(
                 None => none(),
             };
             let page = match &m.page {
-                Some(p) => (
-                    p.preferred.as_str(),
-                    PyBytes::new(py, &p.data),
-                    py.None(),
-                    p.digest.as_str(),
-                    p.data.len(),
-                )
-                    .into_pyobject(py)?
-                    .into_any(),
+                Some(p) => match &p.place {
+                    None => (
+                        p.preferred.as_str(),
+                        PyBytes::new(py, &p.data),
+                        py.None(),
+                        p.digest.as_str(),
+                        p.data.len(),
+                    )
+                        .into_pyobject(py)?
+                        .into_any(),
+                    // A platform page also names the placement it was rendered for.
+                    Some(place) => (
+                        p.preferred.as_str(),
+                        PyBytes::new(py, &p.data),
+                        py.None(),
+                        p.digest.as_str(),
+                        p.data.len(),
+                        place.stem.as_str(),
+                        place.route.as_str(),
+                    )
+                        .into_pyobject(py)?
+                        .into_any(),
+                },
                 None => none(),
             };
             let related = PyTuple::new(
@@ -152,6 +167,7 @@ fn outcome_tuple<'py>(
                 scalar(py, &m.id)?,
                 scalar(py, &m.url)?,
                 related,
+                scalar(py, &m.slug)?,
             );
             let warnings = PyTuple::new(
                 py,
@@ -251,7 +267,7 @@ impl Core {
 
 #[pymethods]
 impl Core {
-    /// `options_json`: {"timezone_minutes", "jsonl", "csv", "generic_pages", "spreadsheet_safe",
+    /// `options_json`: {"timezone_minutes", "jsonl", "csv", "pages" (a target or null), "spreadsheet_safe",
     /// "max_bytes", "staging" (folder for page writes, or null), "unicode_version", "threads",
     /// "spans"}.
     #[new]
@@ -272,7 +288,13 @@ impl Core {
             profile,
             jsonl: flag("jsonl"),
             csv: flag("csv"),
-            generic_pages: flag("generic_pages"),
+            pages: match options.get("pages").and_then(|v| v.as_str()) {
+                None => None,
+                Some("generic") => Some(Target::Generic),
+                Some(name) => Some(Target::Platform(Platform::from_name(name).ok_or_else(
+                    || PyValueError::new_err(format!("unknown target {name:?}")),
+                )?)),
+            },
             spreadsheet_safe: flag("spreadsheet_safe"),
             max_bytes: options
                 .get("max_bytes")

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::errors::{Fail, Rejection};
 use crate::extract;
+use crate::load::markdown::platform::{self, Placement, Platform};
 use crate::load::{csv, json, markdown};
 use crate::transform::{self, profile::Profile, profile::Shape, Raw, Warning};
 use crate::value::{get, Map, Value};
@@ -23,13 +24,23 @@ pub struct Config {
     pub profile: Profile,
     pub jsonl: bool,
     pub csv: bool,
-    /// Render the `generic` target's page (other targets are placed in order by Python).
-    pub generic_pages: bool,
+    /// The Markdown target whose pages are rendered (None: no Markdown output).
+    pub pages: Option<Target>,
     pub spreadsheet_safe: bool,
     pub max_bytes: u64,
     /// False when the running Python's Unicode version differs from the core's tables:
     /// documents with non-ASCII text are then declined.
     pub unicode_ok: bool,
+}
+
+/// A Markdown target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Plain Markdown that reads back to the record: a page depends on its record alone.
+    Generic,
+    /// A site generator's pages, rendered for the record's preferred placement (see
+    /// `load::markdown::platform`).
+    Platform(Platform),
 }
 
 /// A rendered page (`pipeline.load.markdown.Prepared` before staging).
@@ -38,6 +49,8 @@ pub struct Page {
     pub preferred: String,
     pub data: Vec<u8>,
     pub digest: String,
+    /// The placement the page was rendered for (platform targets).
+    pub place: Option<Placement>,
     /// True when `safe_relative(preferred)` is `preferred` itself (no `..`, no backslash, no
     /// empty or `.` segment, no Windows device name, not absolute): the main process can
     /// take the path as it is.
@@ -56,8 +69,10 @@ pub struct Migrated {
     pub path: String,
     pub csv: Option<(String, String)>,
     pub page: Option<Page>,
-    /// id, url and related ids (None where the link has none), for the corpus checks.
+    /// id, url and related ids (None where the link has none), for the corpus checks, and
+    /// the slug (platform targets place pages by it).
     pub id: Value,
+    pub slug: Value,
     pub url: Value,
     pub related_ids: Vec<Value>,
     pub warnings: Vec<Warning>,
@@ -249,19 +264,34 @@ impl Config {
         } else {
             None
         };
-        let page = if self.generic_pages {
-            let preferred = markdown::generic_page_path(&data, record.shape)
-                .ok_or_else(|| Fail::decline("page without a path"))?;
-            let bytes = markdown::generic_page(&data, record.shape)?.into_bytes();
-            Some(Page {
-                plain: markdown::plain_path(&preferred),
-                digest: hex(&Sha256::digest(&bytes)),
-                preferred,
-                data: bytes,
-            })
-        } else {
-            None
+        let page = match self.pages {
+            None => None,
+            Some(Target::Generic) => {
+                let preferred = markdown::generic_page_path(&data, record.shape)
+                    .ok_or_else(|| Fail::decline("page without a path"))?;
+                let bytes = markdown::generic_page(&data, record.shape)?.into_bytes();
+                Some(Page {
+                    plain: markdown::plain_path(&preferred),
+                    digest: hex(&Sha256::digest(&bytes)),
+                    preferred,
+                    data: bytes,
+                    place: None,
+                })
+            }
+            Some(Target::Platform(platform)) => {
+                let (place, preferred) = platform::preferred(&data, record.shape, platform)?;
+                let bytes = platform::render(&data, record.shape, platform, &place)?.into_bytes();
+                Some(Page {
+                    // (Placed in order by the main process: never part of a span.)
+                    plain: false,
+                    digest: hex(&Sha256::digest(&bytes)),
+                    preferred,
+                    data: bytes,
+                    place: Some(place),
+                })
+            }
         };
+        let slug = get(&data, "slug").cloned().unwrap_or(Value::Null);
         let (id, url, related_ids) = if record.shape == Shape::Article {
             let related_ids = match get(&data, "related") {
                 Some(Value::Seq(links)) => links
@@ -289,6 +319,7 @@ impl Config {
             csv,
             page,
             id,
+            slug,
             url,
             related_ids,
             warnings: record.warnings,
@@ -328,7 +359,7 @@ mod tests {
             profile: Profile::from_json(DEFAULT_PROFILE, 0).expect("profile"),
             jsonl: true,
             csv: true,
-            generic_pages: true,
+            pages: Some(Target::Generic),
             spreadsheet_safe: false,
             max_bytes: 1 << 20,
             unicode_ok: true,

@@ -32,10 +32,10 @@ if core._core is None:
 PARSER = core._core.PARSER
 
 
-def make_core(profile: Profile, spreadsheet_safe: bool = False) -> Any:
+def make_core(profile: Profile, spreadsheet_safe: bool = False, target: str = "generic") -> Any:
     """A core configured to prepare every output, pages returned as bytes."""
     options = {"timezone_minutes": core._timezone_minutes(profile), "jsonl": True, "csv": True,
-               "generic_pages": True, "spreadsheet_safe": spreadsheet_safe,
+               "pages": target, "spreadsheet_safe": spreadsheet_safe,
                "max_bytes": 10 * 1024 * 1024, "staging": None,
                "unicode_version": __import__("unicodedata").unidata_version, "threads": 0}
     return core._core.Core(json.dumps(profile.data, default=str), json.dumps(options))
@@ -225,6 +225,45 @@ def test_input_files_are_handled_by_the_core(default_profile: Profile) -> None:
     kinds = [check(engine, path.read_bytes(), path.name, default_profile)
              for path in sorted(INPUT_DIR.iterdir()) if path.is_file()]
     assert kinds == ["r"] * len(kinds), kinds
+
+
+PLATFORMS = ("hugo", "jekyll", "astro")
+
+
+def check_platform_page(engine: Any, data: bytes, rel: str, profile: Profile, target: str) -> str:
+    """The core's page for a platform target equals the reference's page for a record placed
+    first (nothing taken yet), with the same placement and path."""
+    from pipeline.load.markdown import get_target
+
+    result = engine.process_bytes(data, rel)
+    if result[0] != "r":
+        return result[0]
+    outcome = process_bytes(data, rel, profile)
+    assert isinstance(outcome, Record)
+    page = get_target(target)
+    path = page.page_path(outcome)
+    place = page.placement(outcome)
+    preferred, page_bytes, _, digest, size, stem, route = result[6]
+    assert (preferred, stem, route) == (path, place.stem, place.route)
+    assert page_bytes == page.render(outcome).encode("utf-8"), page_bytes[:600]
+    return "r"
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.data_too_large])
+@given(documents(), st.sampled_from(PLATFORMS), st.sampled_from(["default", "generic"]))
+def test_platform_pages_equal_reference(data: bytes, target: str, name: str) -> None:
+    profile = load_profile(name)
+    engine = _CORES.setdefault(f"{name}-{target}", make_core(profile, target=target))
+    check_platform_page(engine, data, "dir/doc.txt", profile, target)
+
+
+@pytest.mark.parametrize("target", PLATFORMS)
+def test_platform_pages_of_input(target: str, default_profile: Profile) -> None:
+    engine = make_core(default_profile, target=target)
+    kinds = [check_platform_page(engine, path.read_bytes(), path.name, default_profile, target)
+             for path in sorted(INPUT_DIR.iterdir()) if path.is_file()]
+    assert kinds == ["r"] * len(kinds)
 
 
 # --------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from pipeline.errors import ConfigError, LoadError, PipelineError
 from pipeline.extract import parse_document
 from pipeline.load import WriteOptions, Writer, register
 from pipeline.record import ARTICLE, GENERIC, Compact, RawDocument, Record
-from pipeline.state import PageIndex, PageReader, staging_dir
+from pipeline.state import PageIndex, PageReader, decode_outcome, staging_dir
 
 
 class Target(ABC):
@@ -157,8 +157,23 @@ class MarkdownWriter(Writer):
                                    preferred.rsplit("/", 1)[-1], data))
         return Prepared(preferred, data if staged is None else None, staged, digest, len(data))
 
-    def write(self, record: Record, prepared: Prepared | None = None) -> None:
+    def _placed(self, record: Record, page: PlacedPage) -> Prepared:
+        """Place a record whose page the compiled core rendered: its bytes where the record
+        gets the placement they were rendered for, else the page rendered here."""
+        preferred = self.target.page_path(record)  # places the record, in input order
+        place = getattr(self.target, "placement")(record)
+        if (place.stem, place.route) == (page.stem, page.route):
+            return Prepared(preferred, page.data, None, page.digest, page.size)
+        outcome = decode_outcome(page.entry)
+        if not isinstance(outcome, Record):
+            raise LoadError("a page without its record", path=record.path)
+        data = self.target.render(outcome).encode("utf-8")
+        return Prepared(preferred, data, None, hashlib.sha256(data).hexdigest(), len(data))
+
+    def write(self, record: Record, prepared: Prepared | PlacedPage | None = None) -> None:
         """Write one page, unless the same bytes are already there."""
+        if isinstance(prepared, PlacedPage):
+            prepared = self._placed(record, prepared)
         try:
             preferred = prepared.preferred if prepared else self.target.page_path(record)
             rel = self._unique(preferred, record)
@@ -277,6 +292,21 @@ class Prepared(Compact):
     staged: str | None  # a file in the staging folder holding the bytes
     digest: str
     size: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedPage(Compact):
+    """A platform page the compiled core rendered for the placement (file stem and route) a
+    record gets when nothing it asks for is taken; `entry` holds the whole record, for the
+    page to be rendered here when the record is placed elsewhere."""
+
+    preferred: str
+    data: bytes
+    digest: str
+    size: int
+    stem: str
+    route: str
+    entry: bytes
 
 
 @lru_cache(maxsize=8)

@@ -1,6 +1,7 @@
 //! Markdown pages: the YAML front matter writer and the targets whose page depends on its
 //! record alone (`generic`).
 
+pub mod platform;
 pub mod yamlfm;
 
 use crate::errors::Result;
