@@ -57,10 +57,12 @@ class Report:
         cached = f" ({self.cached} unchanged, from cache)" if self.cached else ""
         stopped = "; stopped at the first rejected file, outputs left as they were" \
             if self.stopped else ""
+        engines = self.implementations
+        core = f" (compiled core {engines.core}, Python {engines.python})" if engines.core else ""
         return (f"{self.inputs} files: {self.migrated} migrated{cached}, "
                 f"{len(self.rejected)} rejected, {len(self.warnings)} warnings, "
                 f"{self.dangling_count} dangling links in {self.seconds:.2f} s{where}"
-                f"{stopped}")
+                f"{core}{stopped}")
 
     def write(self, path: Path, dangling: Iterable[dict[str, Any]] | None = None) -> Path:
         """Write report.json atomically; `dangling` streams the dangling links into it."""

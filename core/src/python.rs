@@ -421,6 +421,10 @@ impl Pending {
 
 #[pymodule]
 fn pipeline_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // A panic in the per-file work is caught and becomes a decline, which report.json counts;
+    // the default hook would also print a Rust backtrace notice on stderr, a line a user
+    // cannot act on. (This affects panics of this module only.)
+    std::panic::set_hook(Box::new(|_| {}));
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("UNICODE_VERSION", crate::pyfmt::table_unicode_version())?;
     m.add_function(wrap_pyfunction!(_load_yaml, m)?)?;
