@@ -17,7 +17,6 @@ from pipeline.errors import ConfigError, PipelineError
 from pipeline.extract import DEFAULT_MAX_BYTES, count_files, read_bytes, walk_files
 from pipeline.load import WriteOptions, Writer, get_writer
 from pipeline.load.markdown import get_target
-from pipeline.pool import ordered_map
 from pipeline.record import Compact, Outcome, Record, Rejection, record_json
 from pipeline.report import Report
 from pipeline.state import (CacheReader, CorpusIndex, Manifest, clear_staging, config_key,
@@ -179,6 +178,8 @@ def _python_outcomes(files: Iterable[tuple[str | Path, str]], work: Work, worker
     if manifest is not None:
         manifest.commit()  # let the pool's readers see everything known so far
     db_path = manifest.path if manifest is not None else None
+    from pipeline.pool import ordered_map  # (multiprocessing: only the Python pool needs it)
+
     yield from ordered_map(_work, ((str(path), rel) for path, rel in files), workers,
                            initializer=_init_worker, initargs=(work, db_path), chunksize=32)
 

@@ -22,17 +22,23 @@ from pipeline.record import Outcome, Record, Rejection, Warning_, record_json
 
 STATE_DIR = ".pipeline"
 #: Bumped whenever a table changes shape: a manifest of another layout is simply not read.
-LAYOUT = 2
+LAYOUT = 3
 DB_NAME = f"state-v{LAYOUT}.sqlite"
 _COMMIT_EVERY = 2.0  # seconds between commits: a kill loses at most this much finished work
 
-_SCHEMA = """
+_MANIFEST_SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS outcomes (
     path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, outcome TEXT NOT NULL);
+"""
+# One database per target. A row is kept small, because every page of a run writes one: the
+# name is the lower-case page path and `rel` is NULL where the path is lower case already, the
+# digest is the 32 bytes of the SHA-256, the run its start in nanoseconds; the table is its own
+# index (WITHOUT ROWID).
+_PAGES_SCHEMA = """
 CREATE TABLE IF NOT EXISTS pages (
-    target TEXT NOT NULL, name TEXT NOT NULL, rel TEXT NOT NULL, digest TEXT NOT NULL,
-    size INTEGER NOT NULL, run TEXT NOT NULL, PRIMARY KEY (target, name));
+    name TEXT PRIMARY KEY, rel TEXT, digest BLOB NOT NULL, size INTEGER NOT NULL,
+    run INTEGER NOT NULL) WITHOUT ROWID;
 """
 
 
@@ -82,8 +88,9 @@ def config_key(profile_data: dict[str, Any], **options: Any) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
-    """Open the manifest database."""
+def _connect(path: Path, readonly: bool = False,
+             schema: str = _MANIFEST_SCHEMA) -> sqlite3.Connection:
+    """Open a state database (the manifest, or a target's page index with `_PAGES_SCHEMA`)."""
     if readonly:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
     else:
@@ -91,7 +98,7 @@ def _connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
         conn = sqlite3.connect(path, timeout=30)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
-        conn.executescript(_SCHEMA)
+        conn.executescript(schema)
     return conn
 
 
@@ -136,8 +143,11 @@ class _Batched:
     #: The statement that writes one row.
     insert: str = ""
 
+    #: The tables of the database.
+    schema: str = _MANIFEST_SCHEMA
+
     def __init__(self, path: Path) -> None:
-        self.conn = _connect(path)
+        self.conn = _connect(path, schema=self.schema)
         self._pending: dict[str, tuple[Any, ...]] = {}  # rows not inserted yet, by key
         self._last_commit = time.monotonic()
 
@@ -252,6 +262,18 @@ class CacheReader:
         return row[0] if row and row[0] != CORE_MARK else None
 
 
+def _page_row(rel: str, digest: str, size: int, run: int) -> tuple[Any, ...]:
+    """A page index row: (name, rel or NULL, digest bytes, size, run)."""
+    name = rel.lower()
+    return (name, None if rel == name else rel, bytes.fromhex(digest), size, run)
+
+
+def _page_fields(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """(run, rel, hex digest, size) of a page index row (name, rel, digest, size, run)."""
+    name, rel, digest, size, run = row
+    return (run, name if rel is None else rel, digest.hex(), size)
+
+
 class PageReader:
     """Read-only look-ups in a target's page index, for pool processes."""
 
@@ -265,17 +287,19 @@ class PageReader:
         if self.conn is None:
             return None
         try:
-            row = self.conn.execute("SELECT digest FROM pages WHERE target = ? AND name = ?",
-                                    (self.target, rel.lower())).fetchone()
+            row = self.conn.execute("SELECT digest FROM pages WHERE name = ?",
+                                    (rel.lower(),)).fetchone()
         except sqlite3.Error:
             return None  # only costs a staged file the main process then drops
-        return row[0] if row else None
+        return row[0].hex() if row else None
 
 
 class PageIndex(_Batched):
     """Which pages a Markdown target holds, so unchanged pages are not rewritten."""
 
-    insert = "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?)"
+    insert = "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?)"
+    schema = _PAGES_SCHEMA
+    _COLUMNS = "name, rel, digest, size, run"
 
     def __init__(self, out_dir: Path, target: str) -> None:
         # A database of its own: the outcome manifest keeps a write transaction open between
@@ -283,33 +307,28 @@ class PageIndex(_Batched):
         super().__init__(state_dir(out_dir) / f"pages-v{LAYOUT}-{target}.sqlite")
         self._claimed: tuple[str | None, Any] = (None, None)  # last claim: (name, its row)
         self.target = target
-        self.run = f"{time.time_ns()}"
+        self.run = time.time_ns()
         #: False on a first run into the folder: no page can be stale then.
         self._earlier = not self.empty()
 
+    def _row(self, name: str) -> tuple[Any, ...] | None:
+        """(run, rel, digest, size) of a lower-case name, pending rows included."""
+        pending = self._pending.get(name)
+        if pending is None:
+            pending = self.conn.execute(f"SELECT {self._COLUMNS} FROM pages WHERE name = ?",
+                                        (name,)).fetchone()
+        return _page_fields(pending) if pending is not None else None
+
     def claim(self, rel: str) -> bool:
         """Return False if another page of this run already took this name (any case)."""
-        name = rel.lower()
-        pending = self._pending.get(name)
-        if pending is not None:
-            row: Any = (pending[5], pending[2], pending[3], pending[4])
-        else:
-            row = self.conn.execute(
-                "SELECT run, rel, digest, size FROM pages WHERE target = ? AND name = ?",
-                (self.target, name)).fetchone()
+        row = self._row(rel.lower())
         self._claimed = (rel, row)  # what `unchanged` needs, without a second query
         return row is None or row[0] != self.run
 
     def unchanged(self, rel: str, digest: str) -> int | None:
         """Return the page's size in bytes when it was written from the same content before."""
-        if self._claimed[0] == rel:
-            row = self._claimed[1]
-            row = row[1:] if row is not None else None
-        else:
-            row = self.conn.execute(
-                "SELECT rel, digest, size FROM pages WHERE target = ? AND name = ?",
-                (self.target, rel.lower())).fetchone()
-        return row[2] if row is not None and row[0] == rel and row[1] == digest else None
+        row = self._claimed[1] if self._claimed[0] == rel else self._row(rel.lower())
+        return row[3] if row is not None and row[1] == rel and row[2] == digest else None
 
     def rows(self, names: Sequence[str]) -> dict[str, tuple[Any, ...]]:
         """(run, rel, digest, size) of each of these lower-case names the index holds,
@@ -318,14 +337,14 @@ class PageIndex(_Batched):
         missing = [n for n in dict.fromkeys(names) if n not in self._pending]
         for start in range(0, len(missing), 500):
             part = missing[start:start + 500]
-            for name, *row in self.conn.execute(
-                    "SELECT name, run, rel, digest, size FROM pages WHERE target = ? AND name IN "
-                    f"({','.join('?' * len(part))})", [self.target, *part]):
-                found[name] = tuple(row)
+            for row in self.conn.execute(
+                    f"SELECT {self._COLUMNS} FROM pages WHERE name IN "
+                    f"({','.join('?' * len(part))})", part):
+                found[row[0]] = _page_fields(row)
         for name in names:
             pending = self._pending.get(name)
             if pending is not None:
-                found[name] = (pending[5], pending[2], pending[3], pending[4])
+                found[name] = _page_fields(pending)
         return found
 
     def claim_new(self, pages: Sequence[tuple[str, str, int]]) -> bool:
@@ -333,54 +352,48 @@ class PageIndex(_Batched):
         case) is in the index yet, from this run or an earlier one; else change nothing and
         return False. One statement for a span of pages on a first run."""
         self._flush()  # rows of earlier pages of this run must be seen
-        names = [rel.lower() for rel, _, _ in pages]
-        if len(set(names)) != len(names):
+        rows = [_page_row(rel, digest, size, self.run) for rel, digest, size in pages]
+        if len({row[0] for row in rows}) != len(rows):
             return False
         before = self.conn.total_changes
+        if not self.conn.in_transaction:
+            # (Else the savepoint would open the transaction and its release commit it: a
+            # commit per span instead of one every _COMMIT_EVERY seconds.)
+            self.conn.execute("BEGIN")
         self.conn.execute("SAVEPOINT claim")
-        self.conn.executemany("INSERT OR IGNORE INTO pages VALUES (?, ?, ?, ?, ?, ?)",
-                              [(self.target, name, rel, digest, size, self.run)
-                               for name, (rel, digest, size) in zip(names, pages)])
-        claimed = self.conn.total_changes - before == len(pages)
+        self.conn.executemany("INSERT OR IGNORE INTO pages VALUES (?, ?, ?, ?, ?)", rows)
+        claimed = self.conn.total_changes - before == len(rows)
         self.conn.execute("RELEASE claim" if claimed else "ROLLBACK TO claim")
         if not claimed:
             self.conn.execute("RELEASE claim")
         self.maybe_commit()
         return claimed
 
-    def mark_many(self, pages: Iterable[tuple[str, str, int]]) -> None:
-        """`mark` for (rel, digest, size) of several pages."""
-        target, run = self.target, self.run
-        self._add_many((rel.lower(), (target, rel.lower(), rel, digest, size, run))
-                       for rel, digest, size in pages)
-
     def mark(self, rel: str, digest: str, size: int) -> None:
         """Record that this run produced the page (inserted in batches; `claim` sees the
         batch not yet inserted)."""
-        name = rel.lower()
-        self._add(name, (self.target, name, rel, digest, size, self.run))
+        row = _page_row(rel, digest, size, self.run)
+        self._add(row[0], row)
 
     def empty(self) -> bool:
         """True when the index holds no page of any run."""
-        return self.conn.execute("SELECT 1 FROM pages WHERE target = ? LIMIT 1",
-                                 (self.target,)).fetchone() is None
+        return self.conn.execute("SELECT 1 FROM pages LIMIT 1").fetchone() is None
 
     def stale(self) -> list[str]:
         """Pages of earlier runs that this run did not produce."""
         self._flush()
         if not self._earlier:
             return []
-        rows = self.conn.execute("SELECT rel FROM pages WHERE target = ? AND run != ?",
-                                 (self.target, self.run)).fetchall()
-        return [r[0] for r in rows]
+        rows = self.conn.execute("SELECT name, rel FROM pages WHERE run != ?",
+                                 (self.run,)).fetchall()
+        return [name if rel is None else rel for name, rel in rows]
 
     def forget_stale(self) -> None:
         """Drop the rows of stale pages."""
         self._flush()
         if not self._earlier:
             return
-        self.conn.execute("DELETE FROM pages WHERE target = ? AND run != ?",
-                          (self.target, self.run))
+        self.conn.execute("DELETE FROM pages WHERE run != ?", (self.run,))
 
 
 class CorpusIndex:

@@ -20,7 +20,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from slugify import slugify
 
 from pipeline.errors import LoadError
 from pipeline.load.markdown import Target
@@ -112,6 +111,8 @@ def route_slug(slug: str) -> str:
     """Return `slug` if it is a clean URL segment, else a slugified form of it."""
     if re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", slug):
         return file_stem(slug)
+    from slugify import slugify  # (imported where needed: most slugs are clean already)
+
     return file_stem(slugify(slug) or "article")
 
 
