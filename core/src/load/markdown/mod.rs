@@ -41,8 +41,9 @@ pub fn plain_path(rel: &str) -> bool {
         .all(|part| !matches!(part, "" | "." | "..") && !windows_reserved(part))
 }
 
-/// `(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?`, case-insensitive (as in atomic.py).
-fn windows_reserved(part: &str) -> bool {
+/// `(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?`, case-insensitive (atomic.py and
+/// common.py both hold this pattern).
+pub(crate) fn windows_reserved(part: &str) -> bool {
     let stem = part.split_once('.').map_or(part, |(stem, _)| stem);
     let lower = stem.to_ascii_lowercase();
     if matches!(lower.as_str(), "con" | "prn" | "aux" | "nul") {

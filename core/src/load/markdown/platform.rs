@@ -7,6 +7,7 @@
 //! record fields the platform fields do not give back exactly), the same body protection.
 
 use crate::errors::{Fail, Result};
+use crate::load::markdown::windows_reserved;
 use crate::load::markdown::yamlfm::front_matter_document;
 use crate::transform::profile::Shape;
 use crate::value::{get, Map, Value};
@@ -75,21 +76,6 @@ fn routable(url: &Value) -> bool {
     }
     let inner = url.trim_matches('/');
     !inner.is_empty() && inner.split('/').all(segment)
-}
-
-/// `_WINDOWS_RESERVED.fullmatch(slug)`: `(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?`.
-fn windows_reserved(text: &str) -> bool {
-    let stem = text.split_once('.').map_or(text, |(stem, _)| stem);
-    let lower = stem.to_lowercase();
-    if matches!(lower.as_str(), "con" | "prn" | "aux" | "nul") {
-        return true;
-    }
-    let mut chars = lower.chars();
-    let head: String = chars.by_ref().take(3).collect();
-    let rest: Vec<char> = chars.collect();
-    (head == "com" || head == "lpt")
-        && rest.len() == 1
-        && (rest[0].is_ascii_digit() || matches!(rest[0], '¹' | '²' | '³'))
 }
 
 /// `file_stem(slug)`: a file name no tool skips or treats specially.
