@@ -18,11 +18,17 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 
 ## the compiled core (core/, Rust through PyO3, built by maturin as its own distribution);
 ## where cargo is missing the pipeline runs on its Python implementation alone
+## It is stamped with a digest of the Python reference (pipeline/, schemas/) and not used once
+## that changes: edit the reference, and `make` rebuilds it (the differential tests then say
+## whether the core still reproduces it).
 CORE_SOURCES := $(shell find core/src core/data -type f 2>/dev/null) core/Cargo.toml \
                 core/Cargo.lock core/pyproject.toml
-$(VENV)/.core: $(VENV)/.installed $(CORE_SOURCES)
+REFERENCE := $(shell find pipeline schemas -name '*.py' -o -name '*.json' 2>/dev/null)
+$(VENV)/.core: $(VENV)/.installed $(CORE_SOURCES) $(REFERENCE)
 	@if command -v cargo >/dev/null 2>&1; then \
 	  echo "building the compiled core (first build: about a minute)"; \
+	  PIPELINE_REFERENCE_DIGEST=$$($(PY) -c \
+	    'from pipeline.state import reference_digest; print(reference_digest())') \
 	  $(BIN)/pip install --quiet --disable-pip-version-check ./core && touch $@; \
 	else \
 	  echo "cargo not found: the compiled core is not built; running on the Python implementation"; \

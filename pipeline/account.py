@@ -105,8 +105,6 @@ def span(ledger: Ledger, span: Span) -> bool:
     True when the run stops in it."""
     report = ledger.report
     n = len(span)
-    if ledger.manifest is not None:
-        report.cached += ledger.manifest.store_core(span.rels, span.shas, ledger.look_up)
     article = span.shape == ARTICLE
     taken = ledger.corpus.claim_ids_many(span.ids, span.rels) if article else {}
     accepted: list[int] = []
@@ -123,6 +121,11 @@ def span(ledger: Ledger, span: Span) -> bool:
             stopped = True
             break
         start = stop + 1
+    if ledger.manifest is not None:
+        # (Up to the record the run stopped at, as `one` stores them.)
+        done = stop + 1 if stopped else n
+        report.cached += ledger.manifest.store_core(span.rels[:done], span.shas[:done],
+                                                    ledger.look_up)
     report.migrated += len(accepted)
     if accepted:
         report.parsers[PARSER] = report.parsers.get(PARSER, 0) + len(accepted)

@@ -23,7 +23,7 @@ import orjson
 
 from pipeline.load.markdown import PlacedPage, Prepared
 from pipeline.record import ARTICLE, Record, Rejection, Warning_
-from pipeline.state import CORE_MARK, staging_dir
+from pipeline.state import CORE_MARK, reference_digest, staging_dir
 
 try:  # the core is its own distribution: a machine without Rust runs without it
     import pipeline_core as _core
@@ -53,6 +53,10 @@ def _probe() -> tuple[bool, str]:
     """Whether the installed core can run here (checked once per process)."""
     if _core is None:
         return False, "not installed (build it with `make install`; needs cargo)"
+    stamp = _core.REFERENCE_DIGEST
+    if stamp and stamp != reference_digest():
+        return False, ("built against another state of the Python reference, which it may not "
+                       "reproduce: rebuild it with `make install`")
     for value in _FLOAT_PROBES:
         python_repr, orjson_text = _core._float_texts(value)
         if python_repr != repr(value) or orjson_text != orjson.dumps(value).decode():

@@ -81,6 +81,19 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
+@lru_cache(maxsize=1)
+def reference_digest() -> str:
+    """A digest of the Python reference (every module and JSON Schema): the compiled core is
+    stamped with it when built (Makefile), and is not used when the reference has changed
+    since, because it may then no longer reproduce it."""
+    digest = hashlib.sha256(code_digest().encode())
+    schemas = Path(__file__).resolve().parents[1] / "schemas"
+    for path in sorted(schemas.rglob("*.json")):
+        digest.update(path.relative_to(schemas).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def config_key(profile_data: dict[str, Any], **options: Any) -> str:
     """The key under which per-file outcomes stay valid: code, profile and record options."""
     blob = json.dumps({"code": code_digest(), "profile": profile_data, "options": options},

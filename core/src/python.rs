@@ -435,5 +435,11 @@ fn pipeline_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Core>()?;
     m.add_class::<Pending>()?;
     m.add("PARSER", crate::run::PARSER)?;
+    // The digest of the Python reference this build was made against (see
+    // pipeline.state.reference_digest; empty when built without it).
+    m.add(
+        "REFERENCE_DIGEST",
+        option_env!("PIPELINE_REFERENCE_DIGEST").unwrap_or(""),
+    )?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 pub mod resolver;
 pub mod yaml;
+mod yaml_simple;
 
 use crate::errors::{Fail, Result};
 use crate::pyfmt;
