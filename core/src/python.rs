@@ -435,6 +435,9 @@ fn pipeline_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Core>()?;
     m.add_class::<Pending>()?;
     m.add("PARSER", crate::run::PARSER)?;
+    // The interface version `pipeline.core` checks (the tuples and options exchanged): bump
+    // it with any change to them.
+    m.add("API", 1)?;
     // The digest of the Python reference this build was made against (see
     // pipeline.state.reference_digest; empty when built without it).
     m.add(
