@@ -26,34 +26,33 @@ def test_version_names_the_core(monkeypatch: pytest.MonkeyPatch,
     assert f"core: pipeline-core {core._core.__version__}" in capsys.readouterr().out
 
 
-def test_a_core_of_another_interface_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    """An older build (another interface, or none declared) is refused, not crashed on."""
-    monkeypatch.setenv("PIPELINE_CORE", "1")
-    for api in (None, core.API + 1):
-        if api is None:
-            monkeypatch.delattr(core._core, "API")
-        else:
-            monkeypatch.setattr(core._core, "API", api)
+def refused(**attributes: object) -> tuple[bool, str]:
+    """core.status() with the core's module attributes changed (None: removed)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PIPELINE_CORE", "1")
+        for name, value in attributes.items():
+            if value is None:
+                patch.delattr(core._core, name)
+            else:
+                patch.setattr(core._core, name, value)
         core._probe.cache_clear()
         try:
-            usable, reason = core.status()
-            assert not usable and "another version of the pipeline" in reason
+            return core.status()
         finally:
-            monkeypatch.undo()
             core._probe.cache_clear()
-    assert core.status()[0]
 
 
-def test_a_core_built_for_another_reference_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_core_of_another_interface_is_not_used() -> None:
+    """An older build (another interface, or none declared) is refused, not crashed on."""
+    for api in (None, core.API + 1):
+        usable, reason = refused(API=api)
+        assert not usable and "another version of the pipeline" in reason
+    assert refused()[0]
+
+
+def test_a_core_built_for_another_reference_is_not_used() -> None:
     """Editing the Python reference without rebuilding the core must not leave the core giving
     the old behaviour: a build stamped with another digest is refused, with the reason."""
-    monkeypatch.setenv("PIPELINE_CORE", "1")
-    monkeypatch.setattr(core._core, "REFERENCE_DIGEST", "0" * 64)
-    core._probe.cache_clear()
-    try:
-        usable, reason = core.status()
-        assert not usable and "rebuild it with `make install`" in reason
-    finally:
-        monkeypatch.undo()
-        core._probe.cache_clear()
-    assert core.status()[0]
+    usable, reason = refused(REFERENCE_DIGEST="0" * 64)
+    assert not usable and "rebuild it with `make install`" in reason
+    assert refused()[0]
