@@ -34,7 +34,7 @@ class _Drain(threading.Thread):
     LIMIT bytes wait at once: a writer that outpaces the disk is held up, memory is not.
     """
 
-    LIMIT = 8 << 20
+    LIMIT = 2 << 20
 
     def __init__(self, fd: int) -> None:
         super().__init__(daemon=True, name="pipeline-writer")

@@ -25,6 +25,10 @@ STATE_DIR = ".pipeline"
 LAYOUT = 3
 DB_NAME = f"state-v{LAYOUT}.sqlite"
 _COMMIT_EVERY = 2.0  # seconds between commits: a kill loses at most this much finished work
+#: Page cache of each database, in KiB. SQLite's default (2 MiB each) fills as the databases
+#: grow, so a run over 200,000 files held 6 MiB more than one over 20,000; the operating
+#: system's file cache serves the rest as fast.
+CACHE_KIB = 512
 
 _MANIFEST_SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -111,6 +115,7 @@ def _connect(path: Path, readonly: bool = False,
         conn = sqlite3.connect(path, timeout=30)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         conn.executescript(schema)
     return conn
 
@@ -423,6 +428,7 @@ class CorpusIndex:
         self.conn = sqlite3.connect(self.path)
         self.conn.execute("PRAGMA journal_mode=OFF")  # scratch data: a crash just drops it
         self.conn.execute("PRAGMA synchronous=OFF")
+        self.conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         self.conn.executescript(
             "CREATE TABLE ids (id INTEGER PRIMARY KEY, path TEXT NOT NULL);"
             "CREATE TABLE urls (url TEXT PRIMARY KEY, path TEXT NOT NULL);"
