@@ -9,7 +9,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Sized
 
 from pipeline import account, core
 from pipeline.account import Ledger
@@ -147,7 +147,7 @@ def outcomes(files: Iterable[tuple[str | Path, str]], work: Work, workers: int,
              threads: int = 0) -> Iterator[Done]:
     """Map the per-file work over the files, in input order: on the compiled core's `threads`
     native threads where it can serve the run (it declines files to this process), else on
-    `workers` processes of the Python implementation."""
+    `workers` processes of the Python implementation (0: automatic)."""
     tally = tally if tally is not None else core.Tally()
     if manifest is not None and manifest.empty():
         manifest = None  # a first run into this folder: no look-up can hit
@@ -161,7 +161,7 @@ def outcomes(files: Iterable[tuple[str | Path, str]], work: Work, workers: int,
         finally:
             run.close()
         return
-    for done in _python_outcomes(files, work, workers, manifest):
+    for done in _python_outcomes(files, work, _workers(workers, files), manifest):
         tally.python += 1
         yield done
 
@@ -188,7 +188,8 @@ class InputSet:
     """The input files of a run: iterated lazily in a deterministic order, never held whole.
 
     With several roots, relative paths start with the root folder's name so that they stay
-    distinct. `len()` counts the files with a walk of its own (for the progress bar).
+    distinct. `len()` is known after a complete iteration; before it (for a progress bar, or
+    a run that stops early) it counts the files with a walk of its own.
     """
 
     def __init__(self, roots: Iterable[Path]) -> None:
@@ -200,11 +201,14 @@ class InputSet:
         self._count: int | None = None
 
     def __iter__(self) -> Iterator[tuple[str | Path, str]]:
-        """Yield (path, relative path) pairs."""
+        """Yield (path, relative path) pairs; a complete iteration also counts them."""
+        count = 0
         for root in self.roots:
             prefix = f"{root.name}/" if len(self.roots) > 1 and root.is_dir() else ""
             for path, rel in walk_files([root]):
+                count += 1
                 yield path, prefix + rel
+        self._count = count
 
     def __len__(self) -> int:
         """Count the files (a walk of its own, unsorted)."""
@@ -234,21 +238,23 @@ class _NoProgress:
         """Nothing to clear."""
 
 
-def _progress(total: int, quiet: bool) -> Any:
+def _progress(files: Sized, quiet: bool) -> Any:
     """A tqdm bar on stderr when it is a terminal; else nothing (tqdm is then not imported,
-    which saves a tenth of start-up)."""
+    which saves a tenth of start-up, and the files are not counted ahead)."""
     if quiet or not sys.stderr.isatty():
         return _NoProgress()
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="file", file=sys.stderr, leave=False)
+    return tqdm(total=len(files), unit="file", file=sys.stderr, leave=False)
 
 
-def _workers(requested: int, files: int) -> int:
-    """The number of processes to use: as requested, or automatic for 0."""
+def _workers(requested: int, files: Iterable[Any]) -> int:
+    """The number of processes to use: as requested, or automatic for 0 (which counts the
+    files, so only the Python implementation asks)."""
     if requested > 0:
         return requested
-    return (os.cpu_count() or 1) if files >= AUTO_POOL_FILES else 1
+    count = len(files) if isinstance(files, Sized) else 0
+    return (os.cpu_count() or 1) if count >= AUTO_POOL_FILES else 1
 
 
 def migrate(inputs: Iterable[Path], options: Options,
@@ -268,7 +274,7 @@ def migrate(inputs: Iterable[Path], options: Options,
     if "markdown" in options.formats:
         get_target(options.target)  # fail on an unknown target before any work
     files = resolve_inputs(inputs)
-    report = Report(inputs=len(files))
+    report = Report()
     write_opts = WriteOptions(target=options.target, spreadsheet_safe=options.spreadsheet_safe,
                               html=options.html,
                               out_dir=None if dry_run else str(options.out_dir))
@@ -284,7 +290,7 @@ def migrate(inputs: Iterable[Path], options: Options,
         writers = [cls(options.out_dir, profile.shape, write_opts) for cls in writer_classes]
         corpus = CorpusIndex(staging_dir(options.out_dir) if not dry_run
                              else Path(tempfile.gettempdir()))
-        progress = _progress(len(files), options.quiet)
+        progress = _progress(files, options.quiet)
         with progress:
             for writer in writers:
                 write_opts = writer.prepare_options(write_opts)
@@ -292,7 +298,7 @@ def migrate(inputs: Iterable[Path], options: Options,
             ledger = Ledger(report, writers, corpus, manifest,
                             look_up=manifest is not None and not manifest.empty(), echo=echo,
                             clear=progress.clear, stop_on_error=options.on_error == "fail")
-            for item in outcomes(files, work, _workers(options.workers, len(files)), manifest,
+            for item in outcomes(files, work, options.workers, manifest,
                                  report.implementations, options.workers):
                 if isinstance(item, core.Span):
                     progress.update(len(item))
@@ -302,6 +308,8 @@ def migrate(inputs: Iterable[Path], options: Options,
                     stop = account.one(ledger, item)
                 if stop:
                     break
+        # A complete run counted its inputs while walking them; a stopped one counts the rest.
+        report.inputs = len(files)
         if report.stopped:
             # Nothing of this run replaces the previous outputs (pages already written are
             # complete files; the next run brings the folder to a consistent state).

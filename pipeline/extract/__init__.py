@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import IO, Iterable, Iterator
 
 from pipeline.errors import EncodingError, ExtractError, FileTooLargeError, FrontMatterError
-from pipeline.extract.frontmatter import HANDLERS, split
 from pipeline.record import RawDocument, Rejection
 
 __all__ = ["HANDLERS", "DEFAULT_MAX_BYTES", "decode", "parse_document", "read_bytes", "read_document",
@@ -66,6 +65,8 @@ def parse_document(data: bytes, path: str, sha256: str | None = None) -> RawDocu
     newline = "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
     if crlf:
         text = text.replace("\r\n", "\n")
+    from pipeline.extract.frontmatter import split  # (see __getattr__)
+
     try:
         found = split(text)
         if found is None:
@@ -87,6 +88,17 @@ def parse_document(data: bytes, path: str, sha256: str | None = None) -> RawDocu
     return RawDocument(path=path, sha256=sha256, front_matter=value, fm_format=handler.name,
                        body=block.body, body_line=block.body_line, key_lines=key_lines,
                        encoding=encoding, bom=bom, newline=newline, parser=parser)
+
+
+def __getattr__(name: str) -> object:
+    """`HANDLERS`, imported on first use: the front-matter parsers (PyYAML, yaml-rs, tomllib)
+    are only needed where Python reads a file, which a run the compiled core serves may never
+    do."""
+    if name == "HANDLERS":
+        from pipeline.extract.frontmatter import HANDLERS
+
+        return HANDLERS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _type_name(value: object) -> str:

@@ -9,12 +9,14 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
 
 from pipeline.errors import ConfigError
+
+if TYPE_CHECKING:
+    import jsonschema
 
 #: Where the JSON Schemas and profiles live: the project's `schemas/` folder.
 SCHEMAS_DIR = Path(os.environ.get("PIPELINE_SCHEMAS",
@@ -59,10 +61,42 @@ def available() -> list[str]:
 
 
 @lru_cache(maxsize=None)
+def _profile_schema() -> dict[str, Any]:
+    """The profile JSON Schema."""
+    schema: dict[str, Any] = json.loads(
+        (SCHEMAS_DIR / "profile.schema.json").read_text(encoding="utf-8"))
+    return schema
+
+
+@lru_cache(maxsize=None)
+def _profile_check() -> Any:
+    """The profile schema compiled by fastjsonschema: the check every run makes. (jsonschema,
+    which words the errors, takes a third of a run's start-up to import: it is imported only
+    for a profile this check refuses, as records are validated.)"""
+    import fastjsonschema
+
+    return fastjsonschema.compile(_profile_schema())
+
+
+@lru_cache(maxsize=None)
 def _profile_validator() -> jsonschema.protocols.Validator:
-    """Compile the profile JSON Schema once."""
-    schema = json.loads((SCHEMAS_DIR / "profile.schema.json").read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema)
+    """The reference validator, for the error of a profile the fast check refuses."""
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(_profile_schema())
+
+
+def _schema_error(data: Any) -> jsonschema.ValidationError | None:
+    """The schema error of a profile's data, or None when it is valid."""
+    try:
+        _profile_check()(data)
+        return None
+    except Exception:  # noqa: BLE001 - fastjsonschema's error: the reference words it
+        import jsonschema
+
+        error: jsonschema.ValidationError | None = jsonschema.exceptions.best_match(
+            _profile_validator().iter_errors(data))
+        return error
 
 
 def _rules(mapping: dict[str, Any]) -> tuple[FieldRule, ...]:
@@ -155,7 +189,7 @@ def parse_profile(text: str, origin: str) -> Profile:
         raise ConfigError(f"profile is not valid YAML: {err}", path=origin) from err
     if not isinstance(data, dict):
         raise ConfigError("profile must be a mapping", path=origin, line=1)
-    error = jsonschema.exceptions.best_match(_profile_validator().iter_errors(data))
+    error = _schema_error(data)
     if error is not None:
         where = list(error.absolute_path) + _offending_key(error)
         raise ConfigError(error.message, path=origin, line=_line_of(text, where),
