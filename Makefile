@@ -74,4 +74,4 @@ bench: $(VENV)/.installed-test $(VENV)/.core
 	$(PY) bench/run_bench.py --n $(N) --rounds $(ROUNDS)
 	$(PY) bench/run_bench.py --n $(FLOOR_N) --rounds $(ROUNDS) --floor-only \
 	    --out bench/out/results-floor.json
-	$(PY) bench/run_bench.py --n $(N) --rounds 1 --rss-scale --out bench/out/results-rss.json
+	$(PY) bench/run_bench.py --n $(N) --rounds $(ROUNDS) --rss-scale --out bench/out/results-rss.json
