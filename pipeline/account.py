@@ -9,7 +9,7 @@ and one write per output for the whole span instead of several per record.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from pipeline.core import PARSER, Span
@@ -17,6 +17,8 @@ from pipeline.errors import PipelineError
 from pipeline.load import Writer
 from pipeline.record import ARTICLE, Outcome, Record, Rejection, Warning_
 from pipeline.report import Report
+from pipeline.rerun import ARTICLE as BOOK_ARTICLE
+from pipeline.rerun import DUPLICATE, GENERIC, OUTPUT, REJECTED, Book
 from pipeline.state import CorpusIndex, Manifest
 
 
@@ -33,6 +35,25 @@ class Ledger:
     echo: Callable[[str], None]
     clear: Callable[[], None]  # clears the progress bar before an error line
     stop_on_error: bool
+    #: The ledger of this run, for the next one (pipeline.rerun); None for dry runs.
+    book: Book | None = None
+    #: The writer that places pages (its `placed` names go into the ledger).
+    pager: Any = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.pager = next((w for w in self.writers if hasattr(w, "placed")), None)
+
+    def positions(self) -> tuple[int, ...]:
+        """Bytes written so far to each table file of every writer."""
+        return tuple(p for writer in self.writers for p in writer.positions())
+
+    def page(self) -> tuple[str, str] | None:
+        """(name asked for, name given) of the page the last record got, if any."""
+        if self.pager is None or not self.pager.placed:
+            return None
+        page: tuple[str, str] = self.pager.placed[-1]
+        self.pager.placed.clear()
+        return page
 
 
 def duplicate_id(path: str, doc_id: Any, first: str) -> Rejection:
@@ -81,22 +102,39 @@ def one(ledger: Ledger, done: Any) -> bool:
                                   done.text if done.stored is None else done.stored)
         else:
             report.cached += 1
+    status, claimed = REJECTED, None
     if isinstance(outcome, Record) and outcome.shape == ARTICLE:
+        claimed = outcome.data["id"]
         first = ledger.corpus.claim_id(outcome)
         if first is not None:
-            outcome = duplicate_id(outcome.path, outcome.data["id"], first)
+            outcome, status = duplicate_id(outcome.path, claimed, first), DUPLICATE
     if isinstance(outcome, Record):
         outcome = _write(outcome, ledger.writers, done.prepared)
+        status = OUTPUT  # (if a writer rejected it after it claimed its id)
     if isinstance(outcome, Rejection):
+        if ledger.book is not None:
+            ledger.book.add(done.rel, done.sha256, status,
+                            None if status == REJECTED else claimed, page=ledger.page(),
+                            ends=ledger.positions(), rejection=outcome.as_dict())
         return _reject(ledger, outcome)
     report.migrated += 1
-    report.warnings.extend(outcome.warnings)
+    warnings = list(outcome.warnings)
     if outcome.parser:
         report.parsers[outcome.parser] = report.parsers.get(outcome.parser, 0) + 1
+    data = outcome.data
     if outcome.shape == ARTICLE:
         first_url = ledger.corpus.add(outcome)
         if first_url is not None:
-            report.warnings.append(same_url(outcome.path, outcome.data["url"], first_url))
+            warnings.append(same_url(outcome.path, data["url"], first_url))
+    report.warnings.extend(warnings)
+    if ledger.book is not None:
+        article = outcome.shape == ARTICLE
+        ledger.book.add(
+            done.rel, done.sha256, BOOK_ARTICLE if article else GENERIC,
+            data["id"] if article else None, data.get("url") if article else None,
+            outcome.parser,
+            [link["id"] for link in data["related"] if link["id"] is not None] if article
+            else (), ledger.page(), ledger.positions(), None, [w.as_dict() for w in warnings])
     return False
 
 
@@ -110,16 +148,25 @@ def span(ledger: Ledger, span: Span) -> bool:
     accepted: list[int] = []
     stopped = False
     start = 0
+    book = ledger.book
+    ends: list[tuple[int, ...]] = [()] * n
+    offsets = [o for writer in ledger.writers for o in writer.span_offsets(span)] \
+        if book is not None else []
     # Runs of records are written whole; a record whose id an earlier file has ends a run.
     for stop in [*sorted(taken), n]:
         if stop > start:
+            base = ledger.positions() if book is not None else ()
             for writer in ledger.writers:
                 writer.write_span(span, start, stop)
             accepted.extend(range(start, stop))
-        if stop < n and _reject(ledger, duplicate_id(span.rels[stop], span.ids[stop],
-                                                     taken[stop])):
-            stopped = True
-            break
+            for i in range(start, stop) if book is not None else ():
+                ends[i] = tuple(b + o[i + 1] - o[start] for b, o in zip(base, offsets))
+        if stop < n:
+            if book is not None:
+                ends[stop] = ledger.positions()
+            if _reject(ledger, duplicate_id(span.rels[stop], span.ids[stop], taken[stop])):
+                stopped = True
+                break
         start = stop + 1
     if ledger.manifest is not None:
         # (Up to the record the run stopped at, as `one` stores them.)
@@ -136,12 +183,40 @@ def span(ledger: Ledger, span: Span) -> bool:
         urls = span.urls if keep is None else [u if i in keep else None
                                                for i, u in enumerate(span.urls)]
         firsts = ledger.corpus.add_many(span.rels, span.ids, urls, links)
+    by_record: dict[int, list[Warning_]] = {}
     if span.warnings or firsts:
-        by_record: dict[int, list[Warning_]] = {}
-        for i, field, message in span.warnings:
-            by_record.setdefault(i, []).append(Warning_(span.rels[i], field, message))
+        for i, name, message in span.warnings:
+            by_record.setdefault(i, []).append(Warning_(span.rels[i], name, message))
         for i in accepted:
-            report.warnings.extend(by_record.get(i, ()))
             if i in firsts:
-                report.warnings.append(same_url(span.rels[i], span.urls[i], firsts[i]))
+                by_record.setdefault(i, []).append(
+                    same_url(span.rels[i], span.urls[i], firsts[i]))
+            report.warnings.extend(by_record.get(i, ()))
+    if book is not None:
+        _book_span(ledger, book, span, taken, ends, by_record, stop + 1 if stopped else n)
     return stopped
+
+
+def _book_span(ledger: Ledger, book: Book, span: Span, taken: dict[int, str],
+               ends: list[tuple[int, ...]], warnings: dict[int, list[Warning_]],
+               count: int) -> None:
+    """Add the ledger entries of the first `count` records of a span."""
+    article = span.shape == ARTICLE
+    links: dict[int, list[Any]] = {}
+    if article:
+        for i, related in span.links:
+            links.setdefault(i, []).append(related)
+    pager = ledger.pager
+    pages = iter(pager.placed if pager is not None else ())
+    for i in range(count):
+        rel = span.rels[i]
+        if i in taken:
+            book.add(rel, span.shas[i], DUPLICATE, span.ids[i], ends=ends[i],
+                     rejection=duplicate_id(rel, span.ids[i], taken[i]).as_dict())
+            continue
+        book.add(rel, span.shas[i], BOOK_ARTICLE if article else GENERIC,
+                 span.ids[i] if article else None, span.urls[i] if article else None, PARSER,
+                 links.get(i, ()), next(pages, None), ends[i], None,
+                 [w.as_dict() for w in warnings.get(i, ())])
+    if pager is not None:
+        pager.placed.clear()

@@ -108,6 +108,8 @@ class AtomicFile:
         staging.mkdir(parents=True, exist_ok=True)
         self.tmp = staging / f"{path.name}.{os.getpid()}.{next(_counter)}"
         self.drain: _Drain | None = None
+        #: Bytes (or characters, in text mode) written so far: where the next write starts.
+        self.position = 0
         if background and "b" in mode:
             self.handle: IO[Any] = open(self.tmp, mode, buffering=0)
             self.drain = _Drain(self.handle.fileno())
@@ -122,9 +124,10 @@ class AtomicFile:
 
     def write(self, data: Any) -> int:
         """Write to the temporary file."""
+        size = len(data)
+        self.position += size
         if self.drain is None:
             return self.handle.write(data)
-        size = len(data)
         if size >= self.chunk_size:
             self._hand_over()
             self.drain.put(data)  # large: handed over as it is (bytes and views are not copied)

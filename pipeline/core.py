@@ -23,17 +23,11 @@ import orjson
 
 from pipeline.load.markdown import PlacedPage, Prepared
 from pipeline.record import ARTICLE, Record, Rejection, Warning_
+from pipeline.report import Tally
+from pipeline.scan import core_disabled, load_core
 from pipeline.state import CORE_MARK, reference_digest, staging_dir
 
-# The core's allocator (mimalloc) keeps freed memory for 10 ms by default; with batches of
-# pages coming and going, that made the peak memory of a run swing by 40 MB from one run to the
-# next. Returned after 1 ms: the same speed, a steady peak. (Read once, when the core loads.)
-os.environ.setdefault("MIMALLOC_PURGE_DELAY", "1")
-
-try:  # the core is its own distribution: a machine without Rust runs without it
-    import pipeline_core as _core
-except ImportError:  # pragma: no cover - exercised by the PIPELINE_CORE=0 runs instead
-    _core = None
+_core = load_core()
 
 #: The version of the interface between this module and the core (`pipeline_core.API`):
 #: the tuples and options they exchange. A core built for another one is not used.
@@ -51,7 +45,7 @@ _FLOAT_PROBES = (1e16, 1e15, 1e-7, 1e-5, 2.5e-5, -0.0, 0.1, 5e-324, 1.7976931348
 def status() -> tuple[bool, str]:
     """(usable, description): whether the core can run here, and why not when it cannot.
     (`PIPELINE_CORE` is read on every call, so tests can switch between the two.)"""
-    if os.environ.get("PIPELINE_CORE", "1").strip().lower() in ("0", "false", "no", "off"):
+    if core_disabled():
         return False, "disabled by PIPELINE_CORE=0"
     return _probe()
 
@@ -80,20 +74,6 @@ def version_line() -> str:
     """What `--version` says about the implementation in use."""
     usable, description = status()
     return f"core: {description}" if usable else f"core: not in use ({description})"
-
-
-@dataclass
-class Tally:
-    """Files per implementation and why the core declined the others (for report.json)."""
-
-    core: int = 0
-    python: int = 0
-    declined: Counter[str] = field(default_factory=Counter)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The report.json form."""
-        return {"core": self.core, "python": self.python,
-                "core_declined": dict(sorted(self.declined.items()))}
 
 
 def _timezone_minutes(profile: Any) -> int | None:

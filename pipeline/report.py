@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 from pipeline.atomic import AtomicFile
-from pipeline.core import Tally
 from pipeline.record import Rejection, Warning_
 
 # Where the streamed list goes in report.json: with its unescaped quotes, the text
 # `"dangling_links": "@dangling@"` cannot occur inside any JSON string of the report.
 _MARK = "@dangling@"
+
+
+@dataclass
+class Tally:
+    """Files per implementation and why the core declined the others (for report.json)."""
+
+    core: int = 0
+    python: int = 0
+    declined: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report.json form."""
+        return {"core": self.core, "python": self.python,
+                "core_declined": dict(sorted(self.declined.items()))}
 
 
 @dataclass
@@ -34,6 +48,10 @@ class Report:
     #: Files handled by the compiled core and by the Python implementation, and why the core
     #: declined the others.
     implementations: Tally = field(default_factory=Tally)
+    #: How the run found what changed since the last one (pipeline.rerun): inputs taken as
+    #: unchanged from their metadata alone, inputs hashed, inputs processed, and whether the
+    #: tables were rewritten from the previous ones rather than from every record.
+    rerun: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the report.json form (keys in the contract's order)."""
@@ -48,6 +66,7 @@ class Report:
             "parsers": dict(sorted(self.parsers.items())),
             "stopped": self.stopped,
             "implementations": self.implementations.as_dict(),
+            "rerun": self.rerun,
             "outputs": self.outputs,
         }
 
@@ -66,22 +85,48 @@ class Report:
 
     def write(self, path: Path, dangling: Iterable[dict[str, Any]] | None = None) -> Path:
         """Write report.json atomically; `dangling` streams the dangling links into it."""
-        data = self.as_dict()
-        if dangling is None:
-            dangling = data["dangling_links"]
-        data["dangling_links"] = _MARK
-        head, _, tail = json.dumps(data, indent=2, ensure_ascii=False).partition(
-            f'"dangling_links": "{_MARK}"')
-        head += '"dangling_links": '
-        handle = AtomicFile(path)
-        handle.write(head + "[")
-        for index, item in enumerate(dangling):
-            handle.write(("," if index else "") + "\n    "
-                         + json.dumps(item, ensure_ascii=False))
-        handle.write("\n  ]" + tail + "\n")
-        return handle.commit()
+        return write_json(path, self.as_dict(), dangling)
+
+    def counts(self) -> dict[str, int]:
+        """What the summary line says, kept for a rerun that has nothing to do."""
+        return {"inputs": self.inputs, "migrated": self.migrated,
+                "rejected": len(self.rejected), "warnings": len(self.warnings),
+                "dangling": self.dangling_count}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> "Report":
+        """A report from its report.json form (the dangling links are counted, not kept)."""
+        tally = data.get("implementations", {})
+        return cls(inputs=data["inputs"], migrated=data["migrated"],
+                   rejected=[Rejection(**item) for item in data["rejected"]],
+                   warnings=[Warning_(**item) for item in data["warnings"]],
+                   dangling_count=len(data["dangling_links"]), seconds=data["seconds"],
+                   outputs=data["outputs"], cached=data["cached"], parsers=data["parsers"],
+                   stopped=data["stopped"],
+                   implementations=Tally(tally.get("core", 0), tally.get("python", 0),
+                                         Counter(tally.get("core_declined", {}))),
+                   rerun=data.get("rerun", {}))
 
     @property
     def exit_code(self) -> int:
         """0 when every input migrated, 1 when some were rejected."""
         return 1 if self.rejected else 0
+
+
+def write_json(path: Path, data: dict[str, Any],
+               dangling: Iterable[dict[str, Any]] | None = None) -> Path:
+    """Write a report's JSON form atomically, one dangling link per line; `dangling` streams
+    them (else they are `data["dangling_links"]`)."""
+    data = dict(data)
+    if dangling is None:
+        dangling = data["dangling_links"]
+    data["dangling_links"] = _MARK
+    head, _, tail = json.dumps(data, indent=2, ensure_ascii=False).partition(
+        f'"dangling_links": "{_MARK}"')
+    head += '"dangling_links": '
+    handle = AtomicFile(path)
+    handle.write(head + "[")
+    for index, item in enumerate(dangling):
+        handle.write(("," if index else "") + "\n    " + json.dumps(item, ensure_ascii=False))
+    handle.write("\n  ]" + tail + "\n")
+    return handle.commit()

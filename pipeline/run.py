@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sized
 
-from pipeline import account, core
+from pipeline import account, core, rerun, scan
 from pipeline.account import Ledger
+from pipeline.defaults import AUTO_POOL_FILES, DEFAULT_FORMATS
 from pipeline.errors import ConfigError, PipelineError
 from pipeline.extract import DEFAULT_MAX_BYTES, count_files, read_bytes, walk_files
 from pipeline.load import WriteOptions, Writer, get_writer
@@ -24,11 +25,7 @@ from pipeline.state import (CacheReader, CorpusIndex, Manifest, clear_staging, c
 from pipeline.transform import process_bytes
 from pipeline.transform.profile import Profile, load_profile
 
-DEFAULT_FORMATS = ("jsonl", "csv", "markdown")
 ON_ERROR = ("skip", "fail")
-#: With --workers 0 (the default) a pool of one process per core is used from this many files:
-#: below it, starting the pool costs more than it saves.
-AUTO_POOL_FILES = 200
 REPORT_NAME = "report.json"
 
 
@@ -257,18 +254,36 @@ def _workers(requested: int, files: Iterable[Any]) -> int:
     return (os.cpu_count() or 1) if count >= AUTO_POOL_FILES else 1
 
 
+def settings(options: Options) -> dict[str, Any]:
+    """The options that change what a run writes (part of the rerun state's key)."""
+    return rerun.run_settings(options.formats, options.profile, options.target,
+                              options.max_bytes, options.spreadsheet_safe, options.on_error,
+                              options.html)
+
+
 def migrate(inputs: Iterable[Path], options: Options,
-            echo: Callable[[str], None] | None = None, dry_run: bool = False) -> Report:
+            echo: Callable[[str], None] | None = None, dry_run: bool = False,
+            verify: bool = False, quick: bool = True) -> Report:
     """Migrate every input file into options.out_dir in every requested format.
 
     With `dry_run` nothing is written: every file is still extracted, transformed and
-    validated, and the report says what a real run would do.
+    validated, and the report says what a real run would do. A rerun into the same folder
+    touches only what changed (pipeline.rerun); `verify` hashes every input even when its
+    metadata match, and `quick=False` skips the check for a rerun with nothing to do (the
+    caller made it already).
     """
     started = time.perf_counter()
+    seen_at = time.time_ns()  # before any input is looked at (see pipeline.scan.racy)
     echo = echo or (lambda line: print(line, file=sys.stderr))
     if options.on_error not in ON_ERROR:
         raise ConfigError(f"unknown --on-error {options.on_error!r}",
                           fix=f"use one of: {', '.join(ON_ERROR)}")
+    inputs = list(inputs)
+    if quick and not dry_run and options.incremental and not verify:
+        data = rerun.quick(inputs, options.out_dir, settings(options), verify, options.quiet,
+                           started, echo)
+        if data is not None:
+            return Report.from_data(data)
     profile = load_profile(options.profile)
     writer_classes = [] if dry_run else [get_writer(name) for name in options.formats]
     if "markdown" in options.formats:
@@ -281,10 +296,31 @@ def migrate(inputs: Iterable[Path], options: Options,
     writers: list[Writer] = []
     manifest: Manifest | None = None
     corpus: CorpusIndex | None = None
+    book: rerun.Book | None = None
+    roots = scan.roots_of(inputs)
+    state_key = rerun.run_key(roots, settings(options)) if not dry_run else ""
+    stamp = f"{seen_at}-{os.getpid()}"
+    inputs_file = rerun.state_path(options.out_dir).parent / f"inputs-{stamp}.bin"
     try:
         if not dry_run:
             options.out_dir.mkdir(parents=True, exist_ok=True)
             clear_staging(options.out_dir)
+            state = rerun.State.load(options.out_dir, state_key) \
+                if options.incremental else None
+            changes = scan.compare(roots, state.file("inputs") if state else None,
+                                   inputs_file, state.data["seen_at"] if state else None,
+                                   verify)
+            if state is not None:
+                from pipeline.splice import splice
+
+                spliced = splice(state, changes, inputs_file, options, profile, started,
+                                 seen_at, state_key, echo)
+                if spliced is not None:
+                    return spliced
+            # Every input is processed: the outputs change, and until this run is complete
+            # no state describes them.
+            rerun.forget(options.out_dir)
+            book = rerun.Book(inputs_file.with_name(f"ledger-{stamp}.bin"))
             key = config_key(profile.data, max_bytes=options.max_bytes, shape=profile.shape)
             manifest = Manifest(options.out_dir, key) if options.incremental else None
         writers = [cls(options.out_dir, profile.shape, write_opts) for cls in writer_classes]
@@ -297,7 +333,9 @@ def migrate(inputs: Iterable[Path], options: Options,
             work = Work(profile, options.max_bytes, tuple(writer_classes), write_opts)
             ledger = Ledger(report, writers, corpus, manifest,
                             look_up=manifest is not None and not manifest.empty(), echo=echo,
-                            clear=progress.clear, stop_on_error=options.on_error == "fail")
+                            clear=progress.clear, stop_on_error=options.on_error == "fail",
+                            book=book)
+            heads = ledger.positions()  # the tables' headers, before any record
             for item in outcomes(files, work, options.workers, manifest,
                                  report.implementations, options.workers):
                 if isinstance(item, core.Span):
@@ -325,14 +363,25 @@ def migrate(inputs: Iterable[Path], options: Options,
         else:
             report.outputs = sorted(p.relative_to(options.out_dir).as_posix() for p in paths)
             report.outputs.append(REPORT_NAME)
+            report.rerun = {"mode": "full", "unchanged_by_metadata": 0,
+                            "hashed": report.inputs, "processed": report.inputs - report.cached}
             # Dangling links go from the corpus index straight into report.json: a large
             # corpus can have tens of thousands, and memory must not grow with the corpus.
             report.write(options.out_dir / REPORT_NAME, dangling=corpus.dangling())
+            if book is not None and not report.stopped:
+                book.close()
+                rerun.save(options.out_dir, state_key, seen_at, inputs_file, book.path,
+                           [t for writer in writers for t in writer.table_files()],
+                           report.counts(), heads)
+                book = None
     except BaseException:
         for writer in writers:
             writer.abort()
         raise
     finally:
+        if book is not None:
+            book.abort()
+            inputs_file.unlink(missing_ok=True)
         if manifest is not None:
             manifest.close()
         if corpus is not None:

@@ -92,11 +92,13 @@ def test_incremental_rerun_touches_only_what_changed(corpus: Path, tmp_path: Pat
     pages = out / "markdown" / "generic"
     before = {p.name: p.stat().st_mtime_ns for p in pages.iterdir()}
     time.sleep(0.01)
-    # No change: everything from the manifest, same bytes.
+    # No change: decided from metadata alone, nothing read or written but report.json.
     first = outputs(out)
     assert main(["migrate", str(src), "--out", str(out), "-q"]) == 0
     report = json.loads((out / "report.json").read_text())
-    assert report["cached"] == 2500 and outputs(out) == first
+    assert report["rerun"] == {"mode": "none", "unchanged_by_metadata": 2500, "hashed": 0,
+                               "processed": 0}
+    assert outputs(out) == first
     assert {p.name: p.stat().st_mtime_ns for p in pages.iterdir()} == before
     # Touch one input: only its outcome is recomputed and only its page rewritten.
     victim = next(p for p in sorted(src.iterdir())[10:] if b"answer: >-\n    " in p.read_bytes())
@@ -104,6 +106,8 @@ def test_incremental_rerun_touches_only_what_changed(corpus: Path, tmp_path: Pat
     assert main(["migrate", str(src), "--out", str(out), "-q"]) == 0
     report = json.loads((out / "report.json").read_text())
     assert report["cached"] == 2499
+    assert report["rerun"] == {"mode": "splice", "unchanged_by_metadata": 2499, "hashed": 1,
+                               "processed": 1}
     after = {p.name: p.stat().st_mtime_ns for p in pages.iterdir()}
     changed = [name for name in after if after[name] != before.get(name)]
     assert len(changed) == 1

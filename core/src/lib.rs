@@ -13,6 +13,7 @@ pub mod load;
 pub mod pool;
 pub mod pyfmt;
 pub mod run;
+pub mod scan;
 pub mod transform;
 pub mod value;
 

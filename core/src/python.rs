@@ -419,6 +419,35 @@ impl Pending {
     }
 }
 
+/// `pipeline.scan.compare` (see `scan::compare`): (unchanged, candidates, deleted, count), or
+/// None where the core declines the tree.
+#[pyfunction]
+#[pyo3(signature = (roots, old, new, seen_at_ns, verify, skip))]
+fn compare_inputs(
+    py: Python<'_>,
+    roots: Vec<(String, String)>,
+    old: Option<String>,
+    new: String,
+    seen_at_ns: Option<i64>,
+    verify: bool,
+    skip: Option<String>,
+) -> PyResult<Option<(u64, Vec<(String, String)>, Vec<String>, u64)>> {
+    let found = py.detach(|| {
+        crate::scan::compare(
+            &roots,
+            old.as_deref().map(std::path::Path::new),
+            std::path::Path::new(&new),
+            seen_at_ns,
+            verify,
+            skip.as_deref(),
+        )
+    });
+    match found {
+        Ok(changes) => Ok(changes.map(|c| (c.unchanged, c.candidates, c.deleted, c.count))),
+        Err(err) => Err(pyo3::exceptions::PyOSError::new_err(err.to_string())),
+    }
+}
+
 #[pymodule]
 fn pipeline_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // A panic in the per-file work is caught and becomes a decline, which report.json counts;
@@ -432,6 +461,7 @@ fn pipeline_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_dump_yaml, m)?)?;
     m.add_function(wrap_pyfunction!(_float_texts, m)?)?;
     m.add_function(wrap_pyfunction!(_str_repr, m)?)?;
+    m.add_function(wrap_pyfunction!(compare_inputs, m)?)?;
     m.add_class::<Core>()?;
     m.add_class::<Pending>()?;
     m.add("PARSER", crate::run::PARSER)?;

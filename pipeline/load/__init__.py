@@ -38,6 +38,19 @@ class Writer(ABC):
         self.shape = shape
         self.options = options
 
+    def table_files(self) -> tuple[str, ...]:
+        """The files this writer appends each record's bytes to, in order (a rerun copies the
+        bytes of unchanged inputs from them; see pipeline.rerun)."""
+        return ()
+
+    def positions(self) -> tuple[int, ...]:
+        """How many bytes each of `table_files()` holds so far."""
+        return ()
+
+    def span_offsets(self, span: Any) -> tuple[list[int], ...]:
+        """Each record's offsets in each of `table_files()` for a span of the compiled core."""
+        return ()
+
     def write_span(self, span: Any, start: int, stop: int) -> None:
         """Write records start..stop of a `pipeline.core.Span` (writers with `takes_spans`)."""
         raise NotImplementedError(f"the {self.name} writer takes records one at a time")
@@ -97,6 +110,21 @@ MODULES: dict[str, str] = {
     "markdown": "pipeline.load.markdown",
     "parquet": "pipeline.load.parquet",
 }
+
+
+#: The Markdown targets: each module of pipeline.load.markdown registers its target when
+#: imported (see pipeline.load.markdown.get_target).
+TARGET_MODULES: dict[str, str] = {
+    "astro": "pipeline.load.markdown.astro",
+    "generic": "pipeline.load.markdown.generic",
+    "hugo": "pipeline.load.markdown.hugo",
+    "jekyll": "pipeline.load.markdown.jekyll",
+}
+
+
+def target_names() -> list[str]:
+    """Return the Markdown target names (without importing the targets)."""
+    return sorted(TARGET_MODULES)
 
 
 def writer_names() -> list[str]:

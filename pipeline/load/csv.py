@@ -255,6 +255,18 @@ class CsvWriter(Writer):
         if related and self.related is not None:
             self.related.write(related)
 
+    def table_files(self) -> tuple[str, ...]:
+        """articles.csv, and related.csv for articles."""
+        return (ARTICLES_CSV, RELATED_CSV)[:len(self.files)]
+
+    def positions(self) -> tuple[int, ...]:
+        """Bytes written so far to each file."""
+        return tuple(handle.position for handle in self.files)
+
+    def span_offsets(self, span: Any) -> tuple[list[int], ...]:
+        """The rows' offsets in each file."""
+        return (span.csv_articles[1], span.csv_related[1])[:len(self.files)]
+
     def write_span(self, span: Any, start: int, stop: int) -> None:
         """Append the rows of records start..stop of a span (one write per file)."""
         data, offsets = span.csv_articles

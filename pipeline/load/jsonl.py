@@ -51,6 +51,18 @@ class JsonlWriter(Writer):
         self.file.write(prepared if prepared is not None
                         else self.prepare(record, self.shape, self.options))
 
+    def table_files(self) -> tuple[str, ...]:
+        """articles.jsonl."""
+        return (FILE_NAME,)
+
+    def positions(self) -> tuple[int, ...]:
+        """Bytes written so far."""
+        return (self.file.position,)
+
+    def span_offsets(self, span: Any) -> tuple[list[int], ...]:
+        """The lines' offsets."""
+        return (span.jsonl[1],)
+
     def write_span(self, span: Any, start: int, stop: int) -> None:
         """Append the lines of records start..stop of a span (one write)."""
         data, offsets = span.jsonl

@@ -13,15 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from pipeline.defaults import PROFILES_DIR, SCHEMAS_DIR, available, is_profile_file, profile_path
 from pipeline.errors import ConfigError
 
 if TYPE_CHECKING:
     import jsonschema
 
-#: Where the JSON Schemas and profiles live: the project's `schemas/` folder.
-SCHEMAS_DIR = Path(os.environ.get("PIPELINE_SCHEMAS",
-                                  Path(__file__).resolve().parents[2] / "schemas"))
-PROFILES_DIR = SCHEMAS_DIR / "profiles"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +50,6 @@ class Profile:
     placeholders: tuple[str, ...] = ()
     origin: str = ""
     data: dict[str, Any] = field(default_factory=dict, compare=False)
-
-
-def available() -> list[str]:
-    """Return the names of the profiles shipped in schemas/profiles/."""
-    return sorted(p.stem for p in PROFILES_DIR.glob("*.yaml"))
 
 
 @lru_cache(maxsize=None)
@@ -228,12 +220,12 @@ def _timezone(text: str) -> dt.tzinfo:
 def load_profile(name_or_path: str) -> Profile:
     """Return a shipped profile by name, or a profile file by path (`.yaml`/`.yml`)."""
     candidate = Path(name_or_path)
-    if candidate.suffix in (".yaml", ".yml") or os.sep in name_or_path or "/" in name_or_path:
+    if is_profile_file(name_or_path):
         if not candidate.is_file():
             raise ConfigError(f"profile file not found: {name_or_path}",
                               fix=f"use a file path or one of: {', '.join(available())}")
         return parse_profile(candidate.read_text(encoding="utf-8"), str(candidate))
-    path = PROFILES_DIR / f"{name_or_path}.yaml"
+    path = profile_path(name_or_path)
     if not path.is_file():
         raise ConfigError(f"unknown profile {name_or_path!r}",
                           fix=f"valid profiles: {', '.join(available())}, or a .yaml file path")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
@@ -13,7 +14,7 @@ from typing import Any, ClassVar, Iterator
 from pipeline.atomic import safe_relative, stage, write_atomic
 from pipeline.errors import ConfigError, LoadError, PipelineError
 from pipeline.extract import parse_document
-from pipeline.load import WriteOptions, Writer, register
+from pipeline.load import TARGET_MODULES, WriteOptions, Writer, register
 from pipeline.record import ARTICLE, GENERIC, Compact, RawDocument, Record
 from pipeline.state import PageIndex, PageReader, decode_outcome, staging_dir
 
@@ -56,7 +57,8 @@ def register_target(cls: type[Target]) -> type[Target]:
 
 def _ensure_loaded() -> None:
     """Import the target modules so that they register themselves."""
-    from pipeline.load.markdown import astro, generic, hugo, jekyll  # noqa: F401
+    for module in TARGET_MODULES.values():
+        importlib.import_module(module)
 
 
 def target_names() -> list[str]:
@@ -96,9 +98,13 @@ class MarkdownWriter(Writer):
         self._folder = str(self.folder)
         self.tmp_dir = staging_dir(out_dir)
         self.index = PageIndex(out_dir, self.target.name)
+        self._asked = ""  # the first name `_unique` tried for the last page
         self._made: set[str] = set()
         #: Compiled-core runs that hold pages this writer placed (flushed on close).
         self._cores: list[Any] = []
+        #: (name asked for, name given) of the pages written since the caller last took them
+        #: (pipeline.account keeps them for reruns: see pipeline.rerun).
+        self.placed: list[tuple[str, str]] = []
 
     def prepare_options(self, options: WriteOptions) -> WriteOptions:
         """Tell `prepare` whether an earlier run left pages whose digests are worth a look."""
@@ -113,11 +119,13 @@ class MarkdownWriter(Writer):
         suffix = path.suffix
         stem = candidate[: -len(suffix)] if suffix else candidate
         counter = 1
+        first = candidate
         # Case-insensitive, because macOS and Windows file systems are.
         while not self.index.claim(candidate):
             counter += 1
             tag = record.data.get("id") if counter == 2 and record.shape == ARTICLE else counter
             candidate = f"{stem}-{tag}{suffix}"
+        self._asked = first
         return candidate
 
     def _make_parent(self, target: str) -> None:
@@ -204,6 +212,7 @@ class MarkdownWriter(Writer):
                     self.target.render(record).encode("utf-8")
             write_atomic(Path(target), data, self.tmp_dir, durable=False)
         self.index.mark(rel, digest, length)
+        self.placed.append((self._asked, rel))
 
     def write_span(self, span: Any, start: int, stop: int) -> None:
         """Name the pages of records start..stop of a span (the core rendered them and writes
@@ -220,6 +229,7 @@ class MarkdownWriter(Writer):
             folder = self._folder
             span.run.core.place([(pages[i][3], os.path.join(folder, rel))
                                  for i, rel in zip(range(start, stop), names)])
+            self.placed.extend(zip(names, names))
             return
         rows = self.index.rows([name.lower() for name in names])
         taken_here: set[str] = set()
@@ -234,9 +244,11 @@ class MarkdownWriter(Writer):
                                              "source": {"path": span.rels[i]}})
                 rel = self._unique(pages[i][0], record)
                 known = self.index.unchanged(rel, digest)
+                self.placed.append((self._asked, rel))
             else:
                 known = row[3] if row is not None and row[1] == rel and row[2] == digest \
                     else None
+                self.placed.append((rel, rel))
             target = os.path.join(self._folder, rel)
             # (The size check also catches a page that a power loss left empty or cut short.)
             placements.append((token, None if known is not None and _size(target) == known

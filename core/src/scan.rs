@@ -1,0 +1,318 @@
+//! What changed since the last run, from file metadata alone (`pipeline/scan.py`, the
+//! reference): walk the inputs in the pipeline's order, stat each, write the metadata file and
+//! compare it with the last run's, in one streaming pass.
+//!
+//! Walk order: a root after another in argument order; in a folder, entries sorted by name
+//! (bytes, which is Python's code point order for UTF-8 names), folders depth-first, hidden
+//! entries (a leading `.`) skipped. A tree with a name that is not UTF-8 is declined (`None`):
+//! Python orders such names by their surrogate escapes, and the reference then does the work.
+
+use std::cmp::Ordering;
+use std::fs;
+use std::io::{self, BufWriter, Write};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+/// Timestamp granularity of the racy-clean test (see `pipeline/scan.py`).
+const FINE_MARGIN_NS: i64 = 20_000_000;
+const COARSE_MARGIN_NS: i64 = 2_000_000_000;
+
+/// (size, mtime_ns, inode, ctime_ns); -1 each when the file cannot be stat'ed.
+pub type Meta = (i64, i64, i64, i64);
+
+/// The comparison's outcome: files unchanged by metadata, (path, rel) of the candidates to
+/// hash (none listed on a first run), rels that are gone, and the number of inputs now.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Changes {
+    pub unchanged: u64,
+    pub candidates: Vec<(String, String)>,
+    pub deleted: Vec<String>,
+    pub count: u64,
+}
+
+/// True when a file with this mtime may have changed within the clock tick of a run that
+/// started at `seen_at_ns`.
+pub fn racy(mtime_ns: i64, seen_at_ns: Option<i64>) -> bool {
+    let Some(seen_at_ns) = seen_at_ns else {
+        return false;
+    };
+    let margin = if mtime_ns.rem_euclid(1_000_000_000) == 0 {
+        COARSE_MARGIN_NS
+    } else {
+        FINE_MARGIN_NS
+    };
+    mtime_ns >= seen_at_ns - margin
+}
+
+fn stat(path: &Path) -> Meta {
+    match fs::metadata(path) {
+        Ok(m) => (
+            m.len() as i64,
+            m.mtime() * 1_000_000_000 + m.mtime_nsec(),
+            m.ino() as i64,
+            m.ctime() * 1_000_000_000 + m.ctime_nsec(),
+        ),
+        Err(_) => (-1, -1, -1, -1),
+    }
+}
+
+/// Order of two relative paths within one root: component by component.
+fn walk_cmp(a: &str, b: &str) -> Ordering {
+    a.split('/').cmp(b.split('/'))
+}
+
+/// Every input of one root in walk order, as (path, rel); None when a name is not UTF-8.
+fn walk_root(
+    root: &Path,
+    prefix: &str,
+    skip: Option<&str>,
+    out: &mut Vec<(PathBuf, String)>,
+) -> Option<()> {
+    if !root.is_dir() {
+        let name = root.file_name()?.to_str()?;
+        if Some(name) != skip {
+            out.push((root.to_path_buf(), format!("{prefix}{name}")));
+        }
+        return Some(());
+    }
+    walk_dir(root, "", skip, out)?;
+    if !prefix.is_empty() {
+        for item in out.iter_mut() {
+            item.1.insert_str(0, prefix);
+        }
+    }
+    Some(())
+}
+
+/// The files under `folder` (relative paths starting with `rel`); `skip` names a file of the
+/// first level that is left out.
+fn walk_dir(
+    folder: &Path,
+    rel: &str,
+    skip: Option<&str>,
+    out: &mut Vec<(PathBuf, String)>,
+) -> Option<()> {
+    let mut entries: Vec<(String, bool)> = Vec::new();
+    let listing = fs::read_dir(folder).ok()?;
+    for entry in listing {
+        let entry = entry.ok()?;
+        let name = entry.file_name().into_string().ok()?;
+        if name.starts_with('.') {
+            continue;
+        }
+        let is_dir = entry.file_type().ok()?.is_dir();
+        entries.push((name, is_dir));
+    }
+    entries.sort();
+    for (name, is_dir) in entries {
+        let path = folder.join(&name);
+        if is_dir {
+            walk_dir(&path, &format!("{rel}{name}/"), None, out)?;
+        } else if rel.is_empty() && Some(name.as_str()) == skip {
+            continue;
+        } else {
+            out.push((path, format!("{rel}{name}")));
+        }
+    }
+    Some(())
+}
+
+/// One entry of a metadata file.
+struct Entry<'a> {
+    root: usize,
+    rel: &'a str,
+    meta: Meta,
+}
+
+/// The entries of a metadata file (fields ended by NUL, six per file); None when malformed.
+fn parse(data: &[u8]) -> Option<Vec<Entry<'_>>> {
+    let fields: Vec<&[u8]> = data.split(|b| *b == 0).collect();
+    // The split leaves one empty piece after the last NUL.
+    let whole = fields.len().saturating_sub(1);
+    if !whole.is_multiple_of(6) {
+        return None;
+    }
+    let num = |f: &[u8]| -> Option<i64> { std::str::from_utf8(f).ok()?.parse().ok() };
+    fields[..whole]
+        .chunks(6)
+        .map(|f| {
+            Some(Entry {
+                root: num(f[0])? as usize,
+                rel: std::str::from_utf8(f[1]).ok()?,
+                meta: (num(f[2])?, num(f[3])?, num(f[4])?, num(f[5])?),
+            })
+        })
+        .collect()
+}
+
+/// Walk `roots` ((root, prefix) in argument order), write their metadata to `new`, and compare
+/// with `old` (the last run's file). Ok(None): declined (a name that is not UTF-8, or an
+/// unreadable old file, which the reference then handles).
+pub fn compare(
+    roots: &[(String, String)],
+    old: Option<&Path>,
+    new: &Path,
+    seen_at_ns: Option<i64>,
+    verify: bool,
+    skip: Option<&str>,
+) -> io::Result<Option<Changes>> {
+    let mut files: Vec<(usize, PathBuf, String)> = Vec::new();
+    for (index, (root, prefix)) in roots.iter().enumerate() {
+        let mut found = Vec::new();
+        if walk_root(Path::new(root), prefix, skip, &mut found).is_none() {
+            return Ok(None);
+        }
+        files.extend(found.into_iter().map(|(p, r)| (index, p, r)));
+    }
+    let metas = stat_all(&files);
+    let before = match old {
+        Some(path) if path.exists() => fs::read(path)?,
+        _ => Vec::new(),
+    };
+    let Some(previous) = parse(&before) else {
+        return Ok(None);
+    };
+    if let Some(parent) = new.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    let mut out = BufWriter::with_capacity(1 << 20, fs::File::create(new)?);
+    let mut changes = Changes::default();
+    let mut last = previous.iter().peekable();
+    for ((index, path, rel), meta) in files.iter().zip(metas) {
+        write!(
+            out,
+            "{index}\0{rel}\0{}\0{}\0{}\0{}\0",
+            meta.0, meta.1, meta.2, meta.3
+        )?;
+        changes.count += 1;
+        while let Some(e) = last.peek() {
+            let before_this =
+                e.root < *index || (e.root == *index && walk_cmp(e.rel, rel) == Ordering::Less);
+            if !before_this {
+                break;
+            }
+            changes.deleted.push(e.rel.to_string());
+            last.next();
+        }
+        if let Some(e) = last.peek() {
+            if e.root == *index && e.rel == rel {
+                let same = e.meta == meta && meta.0 >= 0;
+                last.next();
+                if same && !verify && !racy(meta.1, seen_at_ns) {
+                    changes.unchanged += 1;
+                    continue;
+                }
+            }
+        }
+        if old.is_none() {
+            continue; // a first run: every file is new, none is listed
+        }
+        let Some(text) = path.to_str() else {
+            return Ok(None);
+        };
+        changes.candidates.push((text.to_string(), rel.clone()));
+    }
+    changes.deleted.extend(last.map(|e| e.rel.to_string()));
+    out.flush()?;
+    Ok(Some(changes))
+}
+
+/// Stat every file, on two threads when there are many (a stat is a system call each).
+fn stat_all(files: &[(usize, PathBuf, String)]) -> Vec<Meta> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(4);
+    if files.len() < 2048 || threads < 2 {
+        return files.iter().map(|(_, p, _)| stat(p)).collect();
+    }
+    let size = files.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = files
+            .chunks(size)
+            .map(|part| {
+                scope.spawn(move || part.iter().map(|(_, p, _)| stat(p)).collect::<Vec<_>>())
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walk_order_is_by_component() {
+        assert_eq!(walk_cmp("a/z.md", "a-b.md"), Ordering::Less);
+        assert_eq!(walk_cmp("a.md", "a/x.md"), Ordering::Greater);
+        assert_eq!(walk_cmp("b/c", "b/c"), Ordering::Equal);
+    }
+
+    #[test]
+    fn racy_uses_the_granularity() {
+        let at = 10_000_000_000;
+        let seen = Some(at);
+        assert!(!racy(i64::MAX - 1, None));
+        assert!(racy(at - 5_000_000 + 1, seen));
+        assert!(!racy(at - 50_000_001, seen));
+        assert!(racy(9_000_000_000, seen)); // whole seconds: two seconds of margin
+        assert!(!racy(7_000_000_000, seen));
+    }
+
+    #[test]
+    fn compares_with_the_last_run() {
+        let dir = std::env::temp_dir().join(format!("scan-test-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("in/sub")).unwrap();
+        fs::write(dir.join("in/a.md"), "a").unwrap();
+        fs::write(dir.join("in/sub/b.md"), "b").unwrap();
+        fs::write(dir.join("in/.hidden"), "h").unwrap();
+        let roots = vec![(dir.join("in").to_string_lossy().into_owned(), String::new())];
+        let first = compare(&roots, None, &dir.join("m1"), Some(0), false, None)
+            .unwrap()
+            .unwrap();
+        assert_eq!(first.count, 2);
+        assert_eq!(first.candidates.len(), 0); // a first run lists none
+                                               // A run that started long after the files were written: none is racy.
+        let later = Some(i64::MAX / 2);
+        let second = compare(
+            &roots,
+            Some(&dir.join("m1")),
+            &dir.join("m2"),
+            later,
+            false,
+            None,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!((second.unchanged, second.candidates.len()), (2, 0));
+        let racy_run = compare(
+            &roots,
+            Some(&dir.join("m1")),
+            &dir.join("m2"),
+            Some(0),
+            false,
+            None,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(racy_run.candidates.len(), 2); // written after the run began: hashed
+        fs::remove_file(dir.join("in/a.md")).unwrap();
+        let third = compare(
+            &roots,
+            Some(&dir.join("m2")),
+            &dir.join("m3"),
+            later,
+            true,
+            Some("zzz"),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(third.deleted, vec!["a.md".to_string()]);
+        assert_eq!(third.candidates.len(), 1); // verify: every file is hashed
+        let _ = fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,317 @@
+"""Reruns at the speed of `stat`: what a run leaves in `<out>/.pipeline/` so that the next run
+into the same folder touches only what changed.
+
+A complete run leaves, beside the outcome manifest and the page index (pipeline.state):
+
+- the *inputs file*: every input's metadata in walk order (pipeline.scan);
+- the *ledger*: what every input contributed, in input order: its outcome (accepted article or
+  generic record, rejected, rejected as a duplicate id), id, URL, parser, related ids, page
+  names, where its bytes end in each table file, and its report entries;
+- the *outputs file*: the metadata of every output file but report.json;
+- a small JSON *state* naming those three files with the run's key (code, profile, options,
+  inputs), the moment it started and the tables' sizes and mtimes. It is written last and
+  removed first by any run that writes outputs, so a killed run leaves none, and the next one
+  then processes every input (whose outcomes the manifest still has).
+
+The next run compares metadata first. Nothing changed and every output as left: it says so
+and stops (`quick`), having imported little more than this module. Otherwise
+pipeline.splice rebuilds the tables from byte ranges of the previous ones and processes only
+the changed inputs, or, where the corpus-wide rules could change for inputs it did not touch,
+the run processes everything as a first run would.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from itertools import zip_longest
+from pathlib import Path
+from typing import IO, Any, Callable, Iterator, Sequence
+
+from pipeline import scan
+
+STATE_DIR = ".pipeline"
+#: Bumped with any change to the files below: a state of another layout is not read.
+LAYOUT = 4
+STATE_NAME = f"rerun-v{LAYOUT}.json"
+REPORT_NAME = "report.json"
+#: Fields of a ledger entry, each ended by a NUL (see `Book.add`).
+LEDGER_FIELDS = 12
+#: Ledger statuses: an accepted article or generic record, a rejected file, a record rejected
+#: because an earlier file has its id, a record rejected by a writer after claiming its id.
+ARTICLE, GENERIC, REJECTED, DUPLICATE, OUTPUT = b"a", b"g", b"r", b"d", b"o"
+
+
+def state_path(out_dir: Path) -> Path:
+    """The state file of an output folder."""
+    return out_dir / STATE_DIR / STATE_NAME
+
+
+def _json(value: Any) -> bytes:
+    """Compact JSON, as the ledger keeps values."""
+    from pipeline.record import record_json
+
+    return record_json(value)
+
+
+def profile_source(name_or_path: str) -> bytes:
+    """The bytes of the profile a run uses; empty when there is none (the run then fails)."""
+    from pipeline.defaults import profile_path
+
+    try:
+        return profile_path(name_or_path).read_bytes()
+    except OSError:
+        return b""
+
+
+def run_settings(formats: Sequence[str], profile: str, target: str, max_bytes: int,
+                 spreadsheet_safe: bool, on_error: str, html: bool) -> dict[str, Any]:
+    """The options that change what a run writes, as the state's key holds them."""
+    return {"formats": list(formats), "profile": profile, "target": target,
+            "max_bytes": max_bytes, "spreadsheet_safe": spreadsheet_safe,
+            "on_error": on_error, "html": html}
+
+
+def run_key(roots: Sequence[tuple[str, str]], settings: dict[str, Any]) -> str:
+    """The key under which a run's state is valid: code and schemas, the profile's bytes,
+    every option that changes an output, and the inputs (as absolute paths, in order)."""
+    from pipeline.state import reference_digest
+
+    blob = json.dumps({"code": reference_digest(),
+                       "profile": hashlib.sha256(profile_source(settings["profile"])).hexdigest(),
+                       "settings": settings,
+                       "roots": [[os.path.abspath(root), prefix] for root, prefix in roots]},
+                      sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+@dataclass
+class State:
+    """The state file of the last complete run."""
+
+    folder: Path
+    data: dict[str, Any]
+
+    @classmethod
+    def load(cls, out_dir: Path, key: str) -> "State | None":
+        """The state of the last run, when it ran with this key and its files are there."""
+        try:
+            data = json.loads(state_path(out_dir).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        folder = out_dir / STATE_DIR
+        if not isinstance(data, dict) or data.get("key") != key or not all(
+                (folder / str(data.get(name))).is_file()
+                for name in ("inputs", "ledger", "outputs")):
+            return None
+        return cls(folder, data)
+
+    def file(self, name: str) -> Path:
+        """One of the state's files: `inputs`, `ledger` or `outputs`."""
+        return self.folder / str(self.data[name])
+
+    def tables_as_left(self, out_dir: Path) -> bool:
+        """True when every table file has the size and mtime the last run left."""
+        for name, size, mtime in self.data.get("tables", []):
+            try:
+                st = os.stat(out_dir / name)
+            except OSError:
+                return False
+            if (st.st_size, st.st_mtime_ns) != (size, mtime):
+                return False
+        return True
+
+
+def forget(out_dir: Path) -> None:
+    """Remove the state file: the outputs are about to change (a run that writes)."""
+    try:
+        os.unlink(state_path(out_dir))
+    except FileNotFoundError:
+        pass
+
+
+def outputs_changed(out_dir: Path, old: Path | None, new: Path) -> bool:
+    """Record the metadata of every output file but report.json in `new`; True when any
+    differs from `old` (or there is no `old`)."""
+    changes = scan.compare([(str(out_dir), "")], old, new, None, skip=REPORT_NAME)
+    return old is None or not changes.none
+
+
+def _same_inputs(inputs: Path, ledger: Path) -> bool:
+    """True when the ledger has an entry for each file of the inputs file, in the same order
+    (files added or deleted while a run walked them make the two differ)."""
+    with open(inputs, "rb") as handle:
+        listed = (os.fsencode(rel) for _index, rel, _meta in scan.read_meta(handle))
+        entries = (fields[0] for fields in read_raw(ledger))
+        missing = object()
+        for a, b in zip_longest(listed, entries, fillvalue=missing):
+            if a != b:
+                return False
+    return True
+
+
+def save(out_dir: Path, key: str, seen_at_ns: int, inputs: Path, ledger: Path,
+         tables: Sequence[str], counts: dict[str, Any], heads: Sequence[int]) -> None:
+    """Write the state of a complete run (its inputs file and ledger are written already):
+    the outputs' metadata, then the state file naming them, then drop older state files.
+    `heads` are the tables' header sizes. Nothing is saved when the inputs changed while the
+    run walked them: the next run then processes every input."""
+    folder = out_dir / STATE_DIR
+    if not _same_inputs(inputs, ledger):
+        return
+    stamp = f"{seen_at_ns}-{os.getpid()}"
+    outputs = folder / f"outputs-{stamp}.bin"
+    outputs_changed(out_dir, None, outputs)
+    table_stats = []
+    for name in tables:
+        st = os.stat(out_dir / name)
+        table_stats.append([name, st.st_size, st.st_mtime_ns])
+    data = {"layout": LAYOUT, "key": key, "seen_at": seen_at_ns, "inputs": inputs.name,
+            "ledger": ledger.name, "outputs": outputs.name, "tables": table_stats,
+            "heads": list(heads), "counts": counts}
+    temp = folder / f"{STATE_NAME}.{stamp}.tmp"
+    temp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    os.replace(temp, state_path(out_dir))
+    keep = {inputs.name, ledger.name, outputs.name, STATE_NAME}
+    for entry in os.scandir(folder):
+        if entry.is_file() and entry.name.split("-")[0] in ("inputs", "ledger", "outputs") \
+                and entry.name not in keep:
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                pass
+
+
+class Book:
+    """Writes the ledger of one run: per input, in input order, what it contributed."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.handle: IO[bytes] = open(path, "wb", buffering=1 << 20)
+
+    def add(self, rel: str, sha: str | None, status: bytes, doc_id: Any = None,
+            url: Any = None, parser: str = "", links: Sequence[Any] = (),
+            page: tuple[str, str] | None = None, ends: Sequence[int] = (),
+            rejection: dict[str, Any] | None = None,
+            warnings: Sequence[dict[str, Any]] = ()) -> None:
+        """Add one input's entry: twelve fields, each ended by a NUL."""
+        self.handle.write(b"\0".join((
+            os.fsencode(rel), (sha or "").encode(), status,
+            b"" if doc_id is None else _json(doc_id), b"" if not url else _json(url),
+            parser.encode(), _json(list(links)) if links else b"",
+            os.fsencode(page[0]) if page else b"", os.fsencode(page[1]) if page else b"",
+            ",".join(map(str, ends)).encode(), _json(rejection) if rejection else b"",
+            _json(list(warnings)) if warnings else b"")) + b"\0")
+
+    def add_entry(self, entry: "Entry") -> None:
+        """Add an entry as `add` does."""
+        self.add(entry.rel, entry.sha, entry.status, entry.doc_id, entry.url, entry.parser,
+                 entry.links, entry.page, entry.ends, entry.rejection, entry.warnings)
+
+    def write_raw(self, fields: list[bytes]) -> None:
+        """Add an entry from its twelve raw fields (one read from another ledger)."""
+        self.handle.write(b"\0".join(fields) + b"\0")
+
+    def close(self) -> None:
+        """Flush and close (the state file names the ledger once the run is complete)."""
+        self.handle.close()
+
+    def abort(self) -> None:
+        """Close and delete: an incomplete ledger is never read."""
+        self.handle.close()
+        self.path.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One input's ledger entry, decoded."""
+
+    rel: str
+    sha: str
+    status: bytes
+    doc_id: Any
+    url: Any
+    parser: str
+    links: list[Any]
+    page: tuple[str, str] | None
+    ends: tuple[int, ...]
+    rejection: dict[str, Any] | None
+    warnings: list[dict[str, Any]]
+
+
+def decode(f: list[bytes]) -> Entry:
+    """An entry from its twelve fields."""
+    return Entry(os.fsdecode(f[0]), f[1].decode(), f[2], json.loads(f[3]) if f[3] else None,
+                 json.loads(f[4]) if f[4] else None, f[5].decode(),
+                 json.loads(f[6]) if f[6] else [],
+                 (os.fsdecode(f[7]), os.fsdecode(f[8])) if f[8] else None,
+                 tuple(int(x) for x in f[9].split(b",")) if f[9] else (),
+                 json.loads(f[10]) if f[10] else None, json.loads(f[11]) if f[11] else [])
+
+
+def read_raw(path: Path) -> Iterator[list[bytes]]:
+    """The entries of a ledger as their twelve raw fields, read a block at a time."""
+    with open(path, "rb") as handle:
+        rest: list[bytes] = []
+        tail = b""
+        while block := handle.read(1 << 20):
+            fields = (tail + block).split(b"\0")
+            tail = fields.pop()
+            rest.extend(fields)
+            whole = len(rest) - len(rest) % LEDGER_FIELDS
+            for i in range(0, whole, LEDGER_FIELDS):
+                yield rest[i:i + LEDGER_FIELDS]
+            rest = rest[whole:]
+
+
+def read_ledger(path: Path) -> Iterator[Entry]:
+    """The entries of a ledger, decoded."""
+    return (decode(fields) for fields in read_raw(path))
+
+
+def quick(inputs: Sequence[Path], out_dir: Path, settings: dict[str, Any], verify: bool,
+          quiet: bool, started: float,
+          echo: Callable[[str], None] | None = None) -> dict[str, Any] | None:
+    """The run when nothing changed: every input's metadata as the last run recorded them
+    (none racy), every output file as it left them. Rewrites report.json with this run's
+    counts, says so on stderr and returns the report's data; None when there is work to do.
+
+    Imports little: a rerun with nothing to do costs a walk of the inputs and outputs."""
+    if verify or not all(path.exists() for path in inputs):
+        return None  # (a missing input is the full run's error to report)
+    roots = scan.roots_of(inputs)
+    state = State.load(out_dir, run_key(roots, settings))
+    if state is None:
+        return None
+    probe = out_dir / STATE_DIR / "tmp" / f"quick-{os.getpid()}.bin"
+    try:
+        changes = scan.compare(roots, state.file("inputs"), probe, state.data["seen_at"])
+        if not changes.none or outputs_changed(out_dir, state.file("outputs"), probe):
+            return None
+    finally:
+        probe.unlink(missing_ok=True)
+    try:
+        data: dict[str, Any] = json.loads((out_dir / REPORT_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # no report to bring up to date: let the run write one
+    seconds = time.perf_counter() - started
+    data.update({"seconds": round(seconds, 3), "cached": 0,
+                 "implementations": {"core": 0, "python": 0, "core_declined": {}},
+                 "rerun": {"mode": "none", "unchanged_by_metadata": changes.unchanged,
+                           "hashed": 0, "processed": 0}})
+    from pipeline.report import write_json
+
+    write_json(out_dir / REPORT_NAME, data)
+    if not quiet:
+        (echo or (lambda line: print(line, file=sys.stderr)))(
+            f"{changes.count} files: nothing changed since the last run ({changes.unchanged} "
+            f"unchanged by metadata, none read); {data['migrated']} migrated, "
+            f"{len(data['rejected'])} rejected, {len(data['warnings'])} warnings, "
+            f"{len(data['dangling_links'])} dangling links; outputs left as they were, in "
+            f"{seconds:.2f} s -> {out_dir}")
+    return data

@@ -1,0 +1,195 @@
+"""What changed since the last run, from file metadata alone (the way make, git's index and
+Hugo decide "unchanged"): every input's size, mtime and ctime in nanoseconds and inode, in
+walk order, kept in a metadata file of the run's state and compared with the files on disk.
+
+A file whose metadata match is taken as unchanged without being opened, unless it is *racy*
+(git's "racy clean"): its mtime is not older than the moment the last run started, less the
+file system's timestamp granularity, so an edit within the same clock tick as that run could
+hide behind equal metadata. Racy and changed files are hashed by the caller; only a changed
+hash is processed again.
+
+The metadata file: per file, its root's index, relative path, size, mtime_ns, inode and
+ctime_ns, each field ended by a NUL (a file name never holds one). This module is the
+reference; the compiled core (`pipeline_core.compare_inputs`) does the same walk and
+comparison about five times faster and writes the same bytes, and declines (None) trees whose
+names are not UTF-8.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Iterable, Iterator
+
+#: Timestamp granularity assumed for the racy-clean test. Linux stamps files from its coarse
+#: clock (one tick, at most 10 ms behind); file systems with whole-second (or FAT's two-second)
+#: times show it as an mtime without nanoseconds.
+FINE_MARGIN_NS = 20_000_000
+COARSE_MARGIN_NS = 2_000_000_000
+_FIELDS = 6
+
+
+@dataclass
+class Changes:
+    """The outcome of comparing the inputs with the metadata file of the last run."""
+
+    unchanged: int = 0  # metadata matched (and not racy): not opened
+    #: (path, rel) of files to hash: new, changed metadata, racy, or all of them with verify;
+    #: none listed on a first run (no old file), when every file is new
+    candidates: list[tuple[str, str]] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)  # rels of the last run that are gone
+    count: int = 0  # input files now
+
+    @property
+    def none(self) -> bool:
+        """True when nothing changed by metadata."""
+        return not self.candidates and not self.deleted
+
+
+def racy(mtime_ns: int, seen_at_ns: int | None) -> bool:
+    """True when a file with this mtime may have changed within the same clock tick as a run
+    that started at `seen_at_ns` (None: no such run to fear, for files this process wrote)."""
+    if seen_at_ns is None:
+        return False
+    margin = COARSE_MARGIN_NS if mtime_ns % 1_000_000_000 == 0 else FINE_MARGIN_NS
+    return mtime_ns >= seen_at_ns - margin
+
+
+def roots_of(inputs: Iterable[Path]) -> list[tuple[str, str]]:
+    """(root path, prefix of its relative paths) per input, as InputSet names its files."""
+    roots = list(inputs)
+    return [(str(root), f"{root.name}/" if len(roots) > 1 and root.is_dir() else "")
+            for root in roots]
+
+
+def _entries(roots: list[tuple[str, str]],
+             skip: str | None = None) -> Iterator[tuple[int, str, str]]:
+    """(root index, path, rel) of every input, in walk order; `skip` names a file of the
+    first level of the roots that is left out."""
+    from pipeline.extract import walk_files
+
+    for index, (root, prefix) in enumerate(roots):
+        for path, rel in walk_files([Path(root)]):
+            if rel != skip:
+                yield index, path, prefix + rel
+
+
+def _stat(path: str) -> tuple[int, int, int, int]:
+    """(size, mtime_ns, inode, ctime_ns) of a file; -1 for each when it cannot be stat'ed."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (-1, -1, -1, -1)
+    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+
+
+def _line(index: int, rel: str, meta: tuple[int, int, int, int]) -> bytes:
+    """One file's entry in the metadata file."""
+    return b"%d\0%s\0%d\0%d\0%d\0%d\0" % (index, os.fsencode(rel), *meta)
+
+
+def read_meta(handle: IO[bytes]) -> Iterator[tuple[int, str, tuple[int, int, int, int]]]:
+    """(root index, rel, (size, mtime_ns, inode, ctime_ns)) of each entry of a metadata file,
+    read a block at a time."""
+    rest: list[bytes] = []
+    tail = b""
+    while block := handle.read(1 << 20):
+        fields = (tail + block).split(b"\0")
+        tail = fields.pop()
+        rest.extend(fields)
+        whole = len(rest) - len(rest) % _FIELDS
+        for i in range(0, whole, _FIELDS):
+            f = rest[i:i + _FIELDS]
+            yield (int(f[0]), os.fsdecode(f[1]),
+                   (int(f[2]), int(f[3]), int(f[4]), int(f[5])))
+        rest = rest[whole:]
+
+
+def walk_key(index: int, rel: str) -> tuple[int, list[str]]:
+    """The position of an input in walk order: its root, then its path's components (a
+    folder's files come before a sibling named like the folder plus a suffix)."""
+    return (index, rel.split("/"))
+
+
+def core_disabled() -> bool:
+    """True when PIPELINE_CORE asks for the Python implementation alone."""
+    return os.environ.get("PIPELINE_CORE", "1").strip().lower() in ("0", "false", "no", "off")
+
+
+def load_core() -> Any:
+    """The compiled core's module, or None where it is not installed."""
+    # The core's allocator (mimalloc) keeps freed memory for 10 ms by default; with batches of
+    # pages coming and going, that made the peak memory of a run swing by 40 MB from one run
+    # to the next. Returned after 1 ms: the same speed, a steady peak. (Read once, when the
+    # core loads.)
+    os.environ.setdefault("MIMALLOC_PURGE_DELAY", "1")
+    try:  # the core is its own distribution: a machine without Rust runs without it
+        import pipeline_core
+    except ImportError:  # pragma: no cover - exercised by the PIPELINE_CORE=0 runs instead
+        return None
+    return pipeline_core
+
+
+def _compiled() -> Any:
+    """The compiled core's `compare_inputs`, when the core is installed and not disabled.
+    (Loaded here rather than through pipeline.core, whose imports a rerun with nothing to do
+    should not pay for; the scan does not depend on the reference the core was built from.)"""
+    if core_disabled():
+        return None
+    return getattr(load_core(), "compare_inputs", None)
+
+
+def compare(roots: list[tuple[str, str]], old: Path | None, new: Path, seen_at_ns: int | None,
+            verify: bool = False, skip: str | None = None) -> Changes:
+    """Walk the inputs, write their metadata to `new`, and compare them with `old` (the last
+    run's file; None on a first run, when every file is a candidate): on the compiled core
+    where it can, else here."""
+    fast = _compiled()
+    if fast is not None:
+        found = fast([(root, prefix) for root, prefix in roots],
+                     None if old is None else str(old), str(new), seen_at_ns, verify, skip)
+        if found is not None:
+            unchanged, candidates, deleted, count = found
+            return Changes(unchanged, candidates, deleted, count)
+    return compare_python(roots, old, new, seen_at_ns, verify, skip)
+
+
+def compare_python(roots: list[tuple[str, str]], old: Path | None, new: Path,
+                   seen_at_ns: int | None, verify: bool = False,
+                   skip: str | None = None) -> Changes:
+    """`compare`, the reference: a streaming merge of the walk with the old metadata file,
+    both in walk order."""
+    changes = Changes()
+    new.parent.mkdir(parents=True, exist_ok=True)
+    with open(new, "wb") as out, \
+            (open(old, "rb") if old is not None and old.exists() else open(os.devnull, "rb")) \
+            as before:
+        previous = read_meta(before)
+        last = next(previous, None)
+        buffer: list[bytes] = []
+        for index, path, rel in _entries(roots, skip):
+            meta = _stat(path)
+            buffer.append(_line(index, rel, meta))
+            if len(buffer) >= 4096:
+                out.write(b"".join(buffer))
+                buffer.clear()
+            changes.count += 1
+            key = walk_key(index, rel)
+            # Entries of the old file before this one are files that are gone.
+            while last is not None and walk_key(last[0], last[1]) < key:
+                changes.deleted.append(last[1])
+                last = next(previous, None)
+            if last is not None and (last[0], last[1]) == (index, rel):
+                same = last[2] == meta and meta[0] >= 0
+                last = next(previous, None)
+                if same and not verify and not racy(meta[1], seen_at_ns):
+                    changes.unchanged += 1
+                    continue
+            if old is not None:
+                changes.candidates.append((path, rel))
+        while last is not None:
+            changes.deleted.append(last[1])
+            last = next(previous, None)
+        out.write(b"".join(buffer))
+    return changes
