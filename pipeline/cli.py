@@ -12,9 +12,8 @@ from pathlib import Path
 import click
 
 from pipeline import __version__
-from pipeline.defaults import AUTO_POOL_FILES, DEFAULT_FORMATS, available
+from pipeline.defaults import AUTO_POOL_FILES, DEFAULT_FORMATS, DEFAULT_MAX_BYTES, available
 from pipeline.errors import ConfigError, PipelineError
-from pipeline.extract import DEFAULT_MAX_BYTES
 from pipeline.load import target_names, writer_names
 
 # The stages (pipeline.run and what it imports) are imported by the commands that use them:
@@ -111,20 +110,23 @@ def migrate_cmd(inputs: tuple[Path, ...], out_dir: Path, formats: tuple[str, ...
       python -m pipeline migrate input/ --out output/ --format jsonl,csv,markdown --target generic
     """
     started = time.perf_counter()
+    checked = None
     if not full and not verify:
         from pipeline.rerun import quick, run_settings
 
-        data = quick(list(inputs), out_dir,
-                     run_settings(formats, profile, target, max_bytes, spreadsheet_safe,
-                                  on_error, html), verify, quiet, started)
-        if data is not None:
-            return EXIT_REJECTED if data["rejected"] else EXIT_OK
+        found = quick(list(inputs), out_dir,
+                      run_settings(formats, profile, target, max_bytes, spreadsheet_safe,
+                                   on_error, html), verify, quiet, started)
+        if isinstance(found, dict):
+            return EXIT_REJECTED if found["rejected"] else EXIT_OK
+        checked = found
     from pipeline.run import Options, migrate
 
     options = Options(out_dir=out_dir, formats=formats, profile=profile, target=target,
                       workers=workers, max_bytes=max_bytes, spreadsheet_safe=spreadsheet_safe,
                       on_error=on_error, incremental=not full, html=html, quiet=quiet)
-    return migrate(inputs, options, verify=verify, quick=False).exit_code
+    return migrate(inputs, options, verify=verify, quick=False, checked=checked,
+                   started=started).exit_code
 
 
 @cli.command()

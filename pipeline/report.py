@@ -87,12 +87,6 @@ class Report:
         """Write report.json atomically; `dangling` streams the dangling links into it."""
         return write_json(path, self.as_dict(), dangling)
 
-    def counts(self) -> dict[str, int]:
-        """What the summary line says, kept for a rerun that has nothing to do."""
-        return {"inputs": self.inputs, "migrated": self.migrated,
-                "rejected": len(self.rejected), "warnings": len(self.warnings),
-                "dangling": self.dangling_count}
-
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> "Report":
         """A report from its report.json form (the dangling links are counted, not kept)."""

@@ -26,7 +26,9 @@ import hashlib
 import json
 import os
 import sys
+import threading
 import time
+from array import array
 from dataclasses import dataclass
 from itertools import zip_longest
 from pathlib import Path
@@ -39,11 +41,24 @@ STATE_DIR = ".pipeline"
 LAYOUT = 4
 STATE_NAME = f"rerun-v{LAYOUT}.json"
 REPORT_NAME = "report.json"
+#: In report.json, the end of the dangling links (one per line, indented by four) and the
+#: first key after them (see pipeline.report.write_json).
+_AFTER_DANGLING = '\n  ],\n  "seconds": '
 #: Fields of a ledger entry, each ended by a NUL (see `Book.add`).
-LEDGER_FIELDS = 12
+LEDGER_FIELDS = 11
 #: Ledger statuses: an accepted article or generic record, a rejected file, a record rejected
 #: because an earlier file has its id, a record rejected by a writer after claiming its id.
 ARTICLE, GENERIC, REJECTED, DUPLICATE, OUTPUT = b"a", b"g", b"r", b"d", b"o"
+
+
+def encode_id(value: Any) -> bytes:
+    """An id as the ledger holds it (empty for none)."""
+    return b"" if value is None else _json(value)
+
+
+def encode_url(value: Any) -> bytes:
+    """A URL as the ledger holds it (empty for none)."""
+    return _json(value) if value else b""
 
 
 def state_path(out_dir: Path) -> Path:
@@ -79,7 +94,7 @@ def run_settings(formats: Sequence[str], profile: str, target: str, max_bytes: i
 def run_key(roots: Sequence[tuple[str, str]], settings: dict[str, Any]) -> str:
     """The key under which a run's state is valid: code and schemas, the profile's bytes,
     every option that changes an output, and the inputs (as absolute paths, in order)."""
-    from pipeline.state import reference_digest
+    from pipeline.defaults import reference_digest
 
     blob = json.dumps({"code": reference_digest(),
                        "profile": hashlib.sha256(profile_source(settings["profile"])).hexdigest(),
@@ -106,12 +121,12 @@ class State:
         folder = out_dir / STATE_DIR
         if not isinstance(data, dict) or data.get("key") != key or not all(
                 (folder / str(data.get(name))).is_file()
-                for name in ("inputs", "ledger", "outputs")):
+                for name in ("inputs", "ledger", "ends", "outputs")):
             return None
         return cls(folder, data)
 
     def file(self, name: str) -> Path:
-        """One of the state's files: `inputs`, `ledger` or `outputs`."""
+        """One of the state's files: `inputs`, `ledger`, `ends` or `outputs`."""
         return self.folder / str(self.data[name])
 
     def tables_as_left(self, out_dir: Path) -> bool:
@@ -134,51 +149,60 @@ def forget(out_dir: Path) -> None:
         pass
 
 
-def outputs_changed(out_dir: Path, old: Path | None, new: Path) -> bool:
-    """Record the metadata of every output file but report.json in `new`; True when any
-    differs from `old` (or there is no `old`)."""
-    changes = scan.compare([(str(out_dir), "")], old, new, None, skip=REPORT_NAME)
-    return old is None or not changes.none
+def record_outputs(out_dir: Path, new: Path) -> None:
+    """Record the metadata of every output file but report.json in `new`."""
+    scan.compare([(str(out_dir), "")], None, new, None, skip=REPORT_NAME)
+
+
+def outputs_as_left(out_dir: Path, state: "State") -> bool:
+    """True when every output file the last run recorded is as it left it."""
+    return scan.unchanged(out_dir, state.file("outputs"))
 
 
 def _same_inputs(inputs: Path, ledger: Path) -> bool:
     """True when the ledger has an entry for each file of the inputs file, in the same order
     (files added or deleted while a run walked them make the two differ)."""
-    with open(inputs, "rb") as handle:
-        listed = (os.fsencode(rel) for _index, rel, _meta in scan.read_meta(handle))
-        entries = (fields[0] for fields in read_raw(ledger))
-        missing = object()
-        for a, b in zip_longest(listed, entries, fillvalue=missing):
-            if a != b:
-                return False
-    return True
+    entries = (fields[0] for fields in read_raw(ledger))
+    missing = object()
+    return all(a == b for a, b in zip_longest(scan.read_rels(inputs), entries,
+                                              fillvalue=missing))
 
 
 def save(out_dir: Path, key: str, seen_at_ns: int, inputs: Path, ledger: Path,
-         tables: Sequence[str], counts: dict[str, Any], heads: Sequence[int]) -> None:
+         tables: Sequence[str], heads: Sequence[int],
+         rewritten: tuple[Path, Sequence[str]] | None = None) -> None:
     """Write the state of a complete run (its inputs file and ledger are written already):
     the outputs' metadata, then the state file naming them, then drop older state files.
     `heads` are the tables' header sizes. Nothing is saved when the inputs changed while the
-    run walked them: the next run then processes every input."""
+    run walked them: the next run then processes every input.
+
+    `rewritten`: (the last outputs file, the output files this run changed), from a run that
+    found every other output as the last one left it; else every output is stat'ed."""
     folder = out_dir / STATE_DIR
-    if not _same_inputs(inputs, ledger):
-        return
+    if rewritten is None and not _same_inputs(inputs, ledger):
+        return  # (a splice builds its ledger from the inputs file: they match)
     stamp = f"{seen_at_ns}-{os.getpid()}"
     outputs = folder / f"outputs-{stamp}.bin"
-    outputs_changed(out_dir, None, outputs)
+    if rewritten is None:
+        record_outputs(out_dir, outputs)
+    else:
+        scan.update(out_dir, rewritten[0], outputs, rewritten[1])
     table_stats = []
     for name in tables:
         st = os.stat(out_dir / name)
         table_stats.append([name, st.st_size, st.st_mtime_ns])
+    ends = ledger.with_name(ledger.name.replace("ledger-", "ends-", 1))
     data = {"layout": LAYOUT, "key": key, "seen_at": seen_at_ns, "inputs": inputs.name,
-            "ledger": ledger.name, "outputs": outputs.name, "tables": table_stats,
-            "heads": list(heads), "counts": counts}
+            "ledger": ledger.name, "ends": ends.name, "outputs": outputs.name,
+            "tables": table_stats,
+            "heads": list(heads)}
     temp = folder / f"{STATE_NAME}.{stamp}.tmp"
     temp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     os.replace(temp, state_path(out_dir))
-    keep = {inputs.name, ledger.name, outputs.name, STATE_NAME}
+    keep = {inputs.name, ledger.name, ends.name, outputs.name, STATE_NAME}
     for entry in os.scandir(folder):
-        if entry.is_file() and entry.name.split("-")[0] in ("inputs", "ledger", "outputs") \
+        if entry.is_file() and entry.name.split("-")[0] in ("inputs", "ledger", "ends",
+                                                             "outputs", "probe", "report") \
                 and entry.name not in keep:
             try:
                 os.unlink(entry.path)
@@ -187,44 +211,60 @@ def save(out_dir: Path, key: str, seen_at_ns: int, inputs: Path, ledger: Path,
 
 
 class Book:
-    """Writes the ledger of one run: per input, in input order, what it contributed."""
+    """Writes the ledger of one run: per input, in input order, what it contributed; and
+    beside it, where each input's bytes end in each table (`ends`: 64-bit integers, one per
+    table per input, so that a splice reads them at once rather than entry by entry)."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.ends_path = path.with_name(path.name.replace("ledger-", "ends-", 1))
         self.handle: IO[bytes] = open(path, "wb", buffering=1 << 20)
+        self.ends_handle: IO[bytes] = open(self.ends_path, "wb", buffering=1 << 16)
+        self.ends = array("q")  # (written out every few thousand inputs: memory stays flat)
 
     def add(self, rel: str, sha: str | None, status: bytes, doc_id: Any = None,
             url: Any = None, parser: str = "", links: Sequence[Any] = (),
             page: tuple[str, str] | None = None, ends: Sequence[int] = (),
             rejection: dict[str, Any] | None = None,
-            warnings: Sequence[dict[str, Any]] = ()) -> None:
-        """Add one input's entry: twelve fields, each ended by a NUL."""
-        self.handle.write(b"\0".join((
-            os.fsencode(rel), (sha or "").encode(), status,
-            b"" if doc_id is None else _json(doc_id), b"" if not url else _json(url),
-            parser.encode(), _json(list(links)) if links else b"",
+            warnings: Sequence[dict[str, Any]] = ()) -> list[bytes]:
+        """Add one input's entry (its fields each ended by a NUL) and its table ends. Returns
+        the fields."""
+        fields = [
+            os.fsencode(rel), (sha or "").encode(), status, encode_id(doc_id),
+            encode_url(url), parser.encode(), _json(list(links)) if links else b"",
             os.fsencode(page[0]) if page else b"", os.fsencode(page[1]) if page else b"",
-            ",".join(map(str, ends)).encode(), _json(rejection) if rejection else b"",
-            _json(list(warnings)) if warnings else b"")) + b"\0")
-
-    def add_entry(self, entry: "Entry") -> None:
-        """Add an entry as `add` does."""
-        self.add(entry.rel, entry.sha, entry.status, entry.doc_id, entry.url, entry.parser,
-                 entry.links, entry.page, entry.ends, entry.rejection, entry.warnings)
-
-    def write_raw(self, fields: list[bytes]) -> None:
-        """Add an entry from its twelve raw fields (one read from another ledger)."""
+            _json(rejection) if rejection else b"", _json(list(warnings)) if warnings else b""]
         self.handle.write(b"\0".join(fields) + b"\0")
+        self.ends.extend(ends)
+        if len(self.ends) >= 8192:
+            self._flush_ends()
+        return fields
+
+    def _flush_ends(self) -> None:
+        """Write the ends gathered so far."""
+        self.ends.tofile(self.ends_handle)
+        del self.ends[:]
+
+    def write_raw(self, data: bytes, ends: array) -> None:
+        """Add entries as another ledger holds them (their fields, each ended by a NUL) with
+        their table ends."""
+        self.handle.write(data)
+        self._flush_ends()
+        ends.tofile(self.ends_handle)
 
     def close(self) -> None:
-        """Flush and close (the state file names the ledger once the run is complete)."""
+        """Write the ends and close (the state file names both once the run is complete)."""
         self.handle.close()
+        self._flush_ends()
+        self.ends_handle.close()
 
     def abort(self) -> None:
         """Close and delete: an incomplete ledger is never read."""
         self.handle.close()
+        self.ends_handle.close()
         self.path.unlink(missing_ok=True)
+        self.ends_path.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,23 +279,21 @@ class Entry:
     parser: str
     links: list[Any]
     page: tuple[str, str] | None
-    ends: tuple[int, ...]
     rejection: dict[str, Any] | None
     warnings: list[dict[str, Any]]
 
 
-def decode(f: list[bytes]) -> Entry:
-    """An entry from its twelve fields."""
+def decode(f: Sequence[bytes]) -> Entry:
+    """An entry from its fields."""
     return Entry(os.fsdecode(f[0]), f[1].decode(), f[2], json.loads(f[3]) if f[3] else None,
                  json.loads(f[4]) if f[4] else None, f[5].decode(),
                  json.loads(f[6]) if f[6] else [],
                  (os.fsdecode(f[7]), os.fsdecode(f[8])) if f[8] else None,
-                 tuple(int(x) for x in f[9].split(b",")) if f[9] else (),
-                 json.loads(f[10]) if f[10] else None, json.loads(f[11]) if f[11] else [])
+                 json.loads(f[9]) if f[9] else None, json.loads(f[10]) if f[10] else [])
 
 
 def read_raw(path: Path) -> Iterator[list[bytes]]:
-    """The entries of a ledger as their twelve raw fields, read a block at a time."""
+    """The entries of a ledger as their raw fields, read a block at a time."""
     with open(path, "rb") as handle:
         rest: list[bytes] = []
         tail = b""
@@ -274,39 +312,70 @@ def read_ledger(path: Path) -> Iterator[Entry]:
     return (decode(fields) for fields in read_raw(path))
 
 
+@dataclass
+class Checked:
+    """What `quick` found when there is work to do, for the run to go on from."""
+
+    state: State
+    changes: scan.Changes
+    inputs_file: Path  # the inputs' metadata as found (the run's new inputs file)
+    seen_at: int  # when the check began (see pipeline.scan.racy)
+
+
 def quick(inputs: Sequence[Path], out_dir: Path, settings: dict[str, Any], verify: bool,
           quiet: bool, started: float,
-          echo: Callable[[str], None] | None = None) -> dict[str, Any] | None:
+          echo: Callable[[str], None] | None = None) -> dict[str, Any] | Checked | None:
     """The run when nothing changed: every input's metadata as the last run recorded them
     (none racy), every output file as it left them. Rewrites report.json with this run's
-    counts, says so on stderr and returns the report's data; None when there is work to do.
+    counts, says so on stderr and returns the report's data. When something changed, returns
+    what it found for the run to use (`Checked`); None without a valid state.
 
     Imports little: a rerun with nothing to do costs a walk of the inputs and outputs."""
+    seen_at = time.time_ns()
     if verify or not all(path.exists() for path in inputs):
         return None  # (a missing input is the full run's error to report)
     roots = scan.roots_of(inputs)
     state = State.load(out_dir, run_key(roots, settings))
     if state is None:
         return None
-    probe = out_dir / STATE_DIR / "tmp" / f"quick-{os.getpid()}.bin"
+    probe = out_dir / STATE_DIR / f"probe-{seen_at}-{os.getpid()}.bin"
+    # The outputs are checked on a thread of their own while the inputs are walked (both
+    # mostly wait on stat system calls, without the GIL on the compiled core).
+    outputs: list[bool] = []
+    check = threading.Thread(target=lambda: outputs.append(outputs_as_left(out_dir, state)))
+    check.start()
     try:
         changes = scan.compare(roots, state.file("inputs"), probe, state.data["seen_at"])
-        if not changes.none or outputs_changed(out_dir, state.file("outputs"), probe):
-            return None
-    finally:
+    except BaseException:
         probe.unlink(missing_ok=True)
+        raise
+    finally:
+        check.join()
+    if not changes.none or outputs != [True]:
+        return Checked(state, changes, probe, seen_at)
+    probe.unlink(missing_ok=True)
+    report = out_dir / REPORT_NAME
     try:
-        data: dict[str, Any] = json.loads((out_dir / REPORT_NAME).read_text(encoding="utf-8"))
+        text = report.read_text(encoding="utf-8")
+        data: dict[str, Any] = json.loads(text)
     except (OSError, ValueError):
         return None  # no report to bring up to date: let the run write one
+    # Everything up to the dangling links stays as it is (they can be tens of thousands of
+    # lines); what follows them describes the run and is written again.
+    end = text.find(_AFTER_DANGLING)
+    if end < 0:
+        return None
     seconds = time.perf_counter() - started
     data.update({"seconds": round(seconds, 3), "cached": 0,
                  "implementations": {"core": 0, "python": 0, "core_declined": {}},
                  "rerun": {"mode": "none", "unchanged_by_metadata": changes.unchanged,
                            "hashed": 0, "processed": 0}})
-    from pipeline.report import write_json
-
-    write_json(out_dir / REPORT_NAME, data)
+    keys = list(data)
+    tail = json.dumps({k: data[k] for k in keys[keys.index("dangling_links") + 1:]},
+                      indent=2, ensure_ascii=False)
+    temp = probe.with_name(f"report-{os.getpid()}.tmp")
+    temp.write_text(text[:end + 4] + ",\n" + tail[2:] + "\n", encoding="utf-8")
+    os.replace(temp, report)
     if not quiet:
         (echo or (lambda line: print(line, file=sys.stderr)))(
             f"{changes.count} files: nothing changed since the last run ({changes.unchanged} "

@@ -263,16 +263,17 @@ def settings(options: Options) -> dict[str, Any]:
 
 def migrate(inputs: Iterable[Path], options: Options,
             echo: Callable[[str], None] | None = None, dry_run: bool = False,
-            verify: bool = False, quick: bool = True) -> Report:
+            verify: bool = False, quick: bool = True, checked: rerun.Checked | None = None,
+            started: float | None = None) -> Report:
     """Migrate every input file into options.out_dir in every requested format.
 
     With `dry_run` nothing is written: every file is still extracted, transformed and
     validated, and the report says what a real run would do. A rerun into the same folder
     touches only what changed (pipeline.rerun); `verify` hashes every input even when its
     metadata match, and `quick=False` skips the check for a rerun with nothing to do (the
-    caller made it already).
+    caller made it already: `checked` is what it found, `started` when it began).
     """
-    started = time.perf_counter()
+    started = time.perf_counter() if started is None else started
     seen_at = time.time_ns()  # before any input is looked at (see pipeline.scan.racy)
     echo = echo or (lambda line: print(line, file=sys.stderr))
     if options.on_error not in ON_ERROR:
@@ -280,10 +281,11 @@ def migrate(inputs: Iterable[Path], options: Options,
                           fix=f"use one of: {', '.join(ON_ERROR)}")
     inputs = list(inputs)
     if quick and not dry_run and options.incremental and not verify:
-        data = rerun.quick(inputs, options.out_dir, settings(options), verify, options.quiet,
-                           started, echo)
-        if data is not None:
-            return Report.from_data(data)
+        found = rerun.quick(inputs, options.out_dir, settings(options), verify, options.quiet,
+                            started, echo)
+        if isinstance(found, dict):
+            return Report.from_data(found)
+        checked = found
     profile = load_profile(options.profile)
     writer_classes = [] if dry_run else [get_writer(name) for name in options.formats]
     if "markdown" in options.formats:
@@ -297,6 +299,7 @@ def migrate(inputs: Iterable[Path], options: Options,
     manifest: Manifest | None = None
     corpus: CorpusIndex | None = None
     book: rerun.Book | None = None
+    state: rerun.State | None = None
     roots = scan.roots_of(inputs)
     state_key = rerun.run_key(roots, settings(options)) if not dry_run else ""
     stamp = f"{seen_at}-{os.getpid()}"
@@ -305,11 +308,18 @@ def migrate(inputs: Iterable[Path], options: Options,
         if not dry_run:
             options.out_dir.mkdir(parents=True, exist_ok=True)
             clear_staging(options.out_dir)
-            state = rerun.State.load(options.out_dir, state_key) \
-                if options.incremental else None
-            changes = scan.compare(roots, state.file("inputs") if state else None,
-                                   inputs_file, state.data["seen_at"] if state else None,
-                                   verify)
+            if checked is not None and options.incremental and not verify:
+                # The quick check compared every input already: its findings are this run's.
+                state, changes, seen_at = checked.state, checked.changes, checked.seen_at
+                stamp = f"{seen_at}-{os.getpid()}"
+                inputs_file = inputs_file.with_name(f"inputs-{stamp}.bin")
+                os.replace(checked.inputs_file, inputs_file)
+            else:
+                state = rerun.State.load(options.out_dir, state_key) \
+                    if options.incremental else None
+                changes = scan.compare(roots, state.file("inputs") if state else None,
+                                       inputs_file, state.data["seen_at"] if state else None,
+                                       verify)
             if state is not None:
                 from pipeline.splice import splice
 
@@ -372,7 +382,7 @@ def migrate(inputs: Iterable[Path], options: Options,
                 book.close()
                 rerun.save(options.out_dir, state_key, seen_at, inputs_file, book.path,
                            [t for writer in writers for t in writer.table_files()],
-                           report.counts(), heads)
+                           heads)
                 book = None
     except BaseException:
         for writer in writers:

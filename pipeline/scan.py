@@ -106,6 +106,39 @@ def read_meta(handle: IO[bytes]) -> Iterator[tuple[int, str, tuple[int, int, int
         rest = rest[whole:]
 
 
+def update(base: Path, old: Path, new: Path, changed: Iterable[str]) -> None:
+    """Write to `new` the metadata file `old` with the entries of `changed` files (relative
+    to `base`, in the first root) stat'ed again, or dropped where they are gone: for an
+    output folder where a run rewrote a few files (the check of `unchanged` stats by name, in
+    any order)."""
+    redo = {os.fsencode(rel) for rel in changed}
+    with open(old, "rb") as handle:
+        fields = handle.read().split(b"\0")
+    fields.pop()
+    kept = [b"\0".join(fields[i:i + _FIELDS]) + b"\0" for i in range(0, len(fields), _FIELDS)
+            if fields[i + 1] not in redo]
+    for rel in sorted(redo):
+        meta = _stat(os.path.join(base, os.fsdecode(rel)))
+        if meta[0] >= 0:
+            kept.append(_line(0, os.fsdecode(rel), meta))
+    with open(new, "wb") as out:
+        out.write(b"".join(kept))
+
+
+def read_rels(path: Path) -> Iterator[bytes]:
+    """The relative paths of a metadata file, as bytes, read a block at a time."""
+    with open(path, "rb") as handle:
+        rest: list[bytes] = []
+        tail = b""
+        while block := handle.read(1 << 20):
+            fields = (tail + block).split(b"\0")
+            tail = fields.pop()
+            rest.extend(fields)
+            whole = len(rest) - len(rest) % _FIELDS
+            yield from rest[1:whole:_FIELDS]
+            rest = rest[whole:]
+
+
 def walk_key(index: int, rel: str) -> tuple[int, list[str]]:
     """The position of an input in walk order: its root, then its path's components (a
     folder's files come before a sibling named like the folder plus a suffix)."""
@@ -138,6 +171,23 @@ def _compiled() -> Any:
     if core_disabled():
         return None
     return getattr(load_core(), "compare_inputs", None)
+
+
+def unchanged(base: Path, meta: Path) -> bool:
+    """True when every file listed in a metadata file (written by `compare` for an output
+    folder) still has its recorded size, times and inode: each stat'ed by name, no listing
+    (files added since do not matter). On the compiled core where it can, else here."""
+    fast = None if core_disabled() else getattr(load_core(), "outputs_unchanged", None)
+    if fast is not None:
+        found = fast(str(base), str(meta))
+        if found is not None:
+            return bool(found)
+    try:
+        with open(meta, "rb") as handle:
+            return all(recorded[0] >= 0 and _stat(os.path.join(base, rel)) == recorded
+                       for _index, rel, recorded in read_meta(handle))
+    except OSError:
+        return False
 
 
 def compare(roots: list[tuple[str, str]], old: Path | None, new: Path, seen_at_ns: int | None,

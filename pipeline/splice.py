@@ -8,25 +8,35 @@ writing anything) whenever the corpus-wide rules could give an input it does not
 another outcome than last time: a changed, added or deleted input whose id, URL or page name
 (old or new) another input also has; the run then processes every input, as a first run
 would. Either way the outputs are the bytes of a clean run.
+
+The work is per run of consecutive unchanged inputs, not per input: their table bytes are one
+copy in the kernel, their ledger entries one slice, their report entries those of the last
+report. Only the changed inputs are looked at one by one.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import queue
+import re
+import threading
 import time
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from pipeline import rerun, scan
-from pipeline.atomic import BUFFER, AtomicFile, safe_relative, write_atomic
+from pipeline.atomic import AtomicFile, safe_relative, write_atomic
 from pipeline.errors import PipelineError
 from pipeline.extract import read_bytes
 from pipeline.load import WriteOptions, get_writer
 from pipeline.load.markdown import get_target
 from pipeline.record import ARTICLE, Record, Rejection, Warning_
 from pipeline.report import Report, Tally
+from pipeline.rerun import LEDGER_FIELDS as F
 from pipeline.rerun import Entry
 from pipeline.state import Manifest, PageIndex, config_key, encode_outcome, staging_dir
 from pipeline.transform.profile import Profile
@@ -36,6 +46,10 @@ SPLICED = ("jsonl", "csv", "markdown")
 #: Beyond this share of the inputs changed, processing everything is as quick.
 MAX_SHARE = 8
 MIN_LIMIT = 100
+#: Ledger statuses of records whose id is claimed (dangling links are checked against them),
+#: and of accepted records.
+CLAIMED = (rerun.ARTICLE, rerun.OUTPUT)
+ACCEPTED = (rerun.ARTICLE, rerun.GENERIC)
 
 
 @dataclass
@@ -50,14 +64,53 @@ class Change:
 
 
 @dataclass
+class Ledger:
+    """The last run's ledger, split into its fields at once (a few MB for 20,000 inputs)."""
+
+    fields: list[bytes]
+    ends: array  # where each entry's bytes end in each table
+    tables: int
+    index: dict[bytes, int]  # entry number of each input
+
+    @classmethod
+    def read(cls, state: rerun.State) -> "Ledger":
+        """Read the ledger and its ends."""
+        fields = state.file("ledger").read_bytes().split(b"\0")
+        fields.pop()  # (after the last NUL)
+        ends = array("q")
+        ends.frombytes(state.file("ends").read_bytes())
+        count = len(fields) // F
+        tables = len(state.data["tables"])
+        if len(fields) % F or len(ends) != count * tables:
+            raise PipelineError("the last run's ledger is damaged", fix="run with --full")
+        return cls(fields, ends, tables, {rel: i for i, rel in enumerate(fields[0::F])})
+
+    def entry(self, i: int) -> Entry:
+        """Entry i, decoded."""
+        return rerun.decode(self.fields[i * F:(i + 1) * F])
+
+    def column(self, k: int) -> list[bytes]:
+        """Field k of every entry."""
+        return self.fields[k::F]
+
+
+@dataclass
 class Plan:
     """What the splice will do, decided before anything is written."""
 
+    ledger: Ledger
     changed: dict[str, Change] = field(default_factory=dict)
-    old: dict[str, Entry] = field(default_factory=dict)  # ledger entries of touched inputs
+    old: dict[str, int] = field(default_factory=dict)  # entry number of each touched input
     deleted: set[str] = field(default_factory=set)
     hashed: int = 0
-    accepted_ids: set[Any] = field(default_factory=set)
+    claimed: set[bytes] = field(default_factory=set)  # claimed ids, as the ledger holds them
+    #: True when the touched inputs claim the same ids as before: the related links of the
+    #: others dangle as they did.
+    ids_unchanged: bool = False
+
+    def touched(self) -> set[str]:
+        """Inputs processed again or deleted."""
+        return set(self.changed) | self.deleted
 
 
 def splice(state: rerun.State, changes: scan.Changes, inputs_file: Path, options: Any,
@@ -71,22 +124,23 @@ def splice(state: rerun.State, changes: scan.Changes, inputs_file: Path, options
     target = get_target(options.target) if "markdown" in options.formats else None
     if target is not None and not target.pure:
         return None
-    if len(changes.candidates) + len(changes.deleted) > max(MIN_LIMIT,
-                                                            changes.count // MAX_SHARE):
-        return None
     if not state.tables_as_left(out_dir) or "heads" not in state.data:
         return None
-    probe = staging_dir(out_dir) / f"outputs-probe-{os.getpid()}.bin"
+    if not rerun.outputs_as_left(out_dir, state):
+        return None
+    previous = _previous_report(out_dir)
+    if not all(key in previous for key in ("outputs", "dangling_links", "rejected",
+                                           "warnings", "parsers", "migrated")):
+        return None
     try:
-        if rerun.outputs_changed(out_dir, state.file("outputs"), probe):
-            return None
-    finally:
-        probe.unlink(missing_ok=True)
-    plan = _plan(state, changes, options, profile, target)
-    if plan is None:
+        ledger = Ledger.read(state)
+    except (OSError, PipelineError):
+        return None
+    plan = _plan(ledger, changes, options, profile, target)
+    if plan is None or not _report_paths_known(previous, ledger, plan):
         return None
     return _write(state, plan, changes, inputs_file, options, profile, target, started,
-                  seen_at, key, echo)
+                  seen_at, key, echo, previous)
 
 
 def _page_name(target: Any, preferred: str) -> str:
@@ -95,31 +149,51 @@ def _page_name(target: Any, preferred: str) -> str:
     return prefix + str(safe_relative(preferred))
 
 
-def _plan(state: rerun.State, changes: scan.Changes, options: Any, profile: Profile,
+def _lower(name: bytes) -> bytes:
+    """A page name lower-cased as str.lower does (page names are compared in any case)."""
+    return name.lower() if name.isascii() else os.fsencode(os.fsdecode(name).lower())
+
+
+def _lower_all(names: list[bytes]) -> list[bytes]:
+    """`_lower` of many names (one operation where they are all ASCII)."""
+    joined = b"\0".join(names)
+    return joined.lower().split(b"\0") if joined.isascii() else [_lower(n) for n in names]
+
+
+def _plan(ledger: Ledger, changes: scan.Changes, options: Any, profile: Profile,
           target: Any) -> Plan | None:
     """Hash the candidates, process the changed ones, and check that no input left alone
     could get another outcome; None when one could."""
     from pipeline.run import Work, process_file
 
-    plan = Plan(deleted=set(changes.deleted))
-    touched = {rel for _, rel in changes.candidates} | plan.deleted
-    for raw in rerun.read_raw(state.file("ledger")):
-        rel = os.fsdecode(raw[0])
-        if rel in touched:
-            plan.old[rel] = rerun.decode(raw)
+    plan = Plan(ledger, deleted=set(changes.deleted))
+    for rel in [rel for _, rel in changes.candidates] + list(plan.deleted):
+        i = ledger.index.get(os.fsencode(rel))
+        if i is not None:
+            plan.old[rel] = i
     writers = tuple(get_writer(name) for name in options.formats)
     write_opts = WriteOptions(target=options.target, spreadsheet_safe=options.spreadsheet_safe,
                               html=options.html, out_dir=None, earlier_pages=False)
     work = Work(profile, options.max_bytes, writers, write_opts)
+    # Hashing is a fifth of processing: every candidate is hashed (a checkout that touched
+    # every file changed no bytes), and beyond a share of changed inputs the run processes
+    # them all on every core instead.
+    shas = ledger.column(1)
+    changed: list[tuple[str, str]] = []
     for path, rel in changes.candidates:
-        old = plan.old.get(rel)
         try:
             sha = hashlib.sha256(read_bytes(path, rel, options.max_bytes)).hexdigest()
         except PipelineError:
             sha = ""
         plan.hashed += 1
-        if old is not None and old.sha and sha == old.sha:
-            continue  # metadata changed, bytes did not
+        i = plan.old.get(rel)
+        if i is None or not shas[i] or sha.encode() != shas[i]:
+            changed.append((path, rel))
+        else:
+            del plan.old[rel]  # the same bytes: left alone
+    if len(changed) + len(plan.deleted) > max(MIN_LIMIT, changes.count // MAX_SHARE):
+        return None
+    for path, rel in changed:
         done = process_file(path, rel, work)
         outcome = done.outcome
         if isinstance(outcome, Rejection):
@@ -138,93 +212,153 @@ def _plan(state: rerun.State, changes: scan.Changes, options: Any, profile: Prof
                 return None
             change.page = (name, page.data, page.digest)
         plan.changed[rel] = change
-    # The keys whose owner could change: ids, URLs and page names of every touched input.
-    ids: set[Any] = set()
-    urls: set[Any] = set()
-    pages: set[str] = set()
+    return plan if _keys_are_free(plan) else None
 
-    def claim(kind: set[Any], value: Any) -> bool:
-        """Add a touched key; False when another touched input has it too."""
-        if value is None or value == "":
-            return True
-        if value in kind:
-            return False
-        kind.add(value)
-        return True
 
-    for rel in set(plan.changed) | plan.deleted:
-        old = plan.old.get(rel)
-        processed = plan.changed.get(rel)
-        if old is not None and old.status in (rerun.DUPLICATE, rerun.OUTPUT):
-            return None
-        keys: list[tuple[set[Any], Any]] = []
-        if old is not None:
-            keys += [(ids, old.doc_id), (urls, old.url)]
+def _keys_are_free(plan: Plan) -> bool:
+    """True when no id, URL or page name (old or new) of a touched input belongs to another
+    input, touched or not; also notes the claimed ids."""
+    ledger = plan.ledger
+    ids: set[bytes] = set()
+    urls: set[bytes] = set()
+    pages: set[bytes] = set()
+    before: list[bytes] = []
+    after: list[bytes] = []
+    for rel in plan.touched():
+        keys: set[tuple[int, bytes]] = set()
+        i = plan.old.get(rel)
+        if i is not None:
+            old = ledger.entry(i)
+            if old.status in (rerun.DUPLICATE, rerun.OUTPUT):
+                return False
+            keys |= {(0, rerun.encode_id(old.doc_id)), (1, rerun.encode_url(old.url))}
             if old.page:
-                keys += [(pages, old.page[0].lower()), (pages, old.page[1].lower())]
-        if processed is not None and isinstance(processed.outcome, Record):
-            if processed.outcome.shape == ARTICLE:
-                keys += [(ids, processed.outcome.data["id"]),
-                         (urls, processed.outcome.data.get("url"))]
-            if processed.page is not None:
-                keys.append((pages, processed.page[0].lower()))
-        seen: set[tuple[int, Any]] = set()
+                keys |= {(2, _lower(os.fsencode(name))) for name in old.page}
+            if old.status in CLAIMED and old.doc_id is not None:
+                before.append(rerun.encode_id(old.doc_id))
+        new = plan.changed.get(rel)
+        if new is not None and isinstance(new.outcome, Record):
+            if new.outcome.shape == ARTICLE:
+                doc_id = rerun.encode_id(new.outcome.data["id"])
+                keys |= {(0, doc_id), (1, rerun.encode_url(new.outcome.data.get("url")))}
+                after.append(doc_id)
+            if new.page is not None:
+                keys.add((2, _lower(os.fsencode(new.page[0]))))
         for kind, value in keys:
-            if (id(kind), value) in seen:
-                continue  # the same key before and after the change
-            seen.add((id(kind), value))
-            if not claim(kind, value):
-                return None
-    # One pass over the ledger: no input left alone may hold a touched key.
-    for raw in rerun.read_raw(state.file("ledger")):
-        rel = os.fsdecode(raw[0])
-        if rel in plan.changed or rel in plan.deleted:
-            continue
-        entry = rerun.decode(raw) if (raw[3] or raw[4] or raw[8]) else None
-        if entry is None:
-            continue
-        if entry.doc_id is not None and entry.doc_id in ids or entry.url and entry.url in urls:
-            return None
-        if entry.page and (entry.page[0].lower() in pages or entry.page[1].lower() in pages):
-            return None
-        if entry.status in (rerun.ARTICLE, rerun.OUTPUT) and entry.doc_id is not None:
-            plan.accepted_ids.add(entry.doc_id)
-    for change in plan.changed.values():
-        if isinstance(change.outcome, Record) and change.outcome.shape == ARTICLE:
-            plan.accepted_ids.add(change.outcome.data["id"])
-    return plan
+            taken = (ids, urls, pages)[kind]
+            if value in taken:
+                return False
+            if value:
+                taken.add(value)
+    touched = set(plan.old.values())
+    for k, wanted in ((3, ids), (4, urls)):
+        if wanted and any(i not in touched for i, value in enumerate(ledger.column(k))
+                          if value in wanted):
+            return False
+    if pages:
+        for k in (7, 8):
+            if any(i not in touched for i, value in enumerate(_lower_all(ledger.column(k)))
+                   if value in pages):
+                return False
+    statuses = ledger.column(2)
+    plan.claimed = {value for i, value in enumerate(ledger.column(3))
+                    if value and statuses[i] in CLAIMED and i not in touched}
+    plan.claimed.update(after)
+    plan.ids_unchanged = sorted(before) == sorted(after)
+    return True
 
 
-@dataclass
-class _Tables:
-    """The new table files, written from ranges of the old ones and new bytes."""
+def _report_paths_known(previous: dict[str, Any], ledger: Ledger, plan: Plan) -> bool:
+    """True when every entry of the last report names an input of the last run (the report
+    is spliced by input)."""
+    return all(os.fsencode(item["path"]) in ledger.index
+               for key in ("rejected", "warnings", "dangling_links")
+               for item in previous[key])
 
-    names: list[str]
-    old: list[int]  # file descriptors of the previous tables
-    new: list[AtomicFile]
-    pending: list[list[int]]  # per table: [start, end) of the range waiting to be copied
 
-    def copy(self, table: int, start: int, end: int) -> None:
+class _Table(threading.Thread):
+    """One new table file, made from ranges of the old one and new bytes on a thread of its
+    own: the kernel copies the ranges (copy_file_range) and syncs the file while the main
+    thread goes through the ledger."""
+
+    def __init__(self, out_dir: Path, name: str) -> None:
+        super().__init__(name=f"splice-{name}", daemon=True)
+        self.old = os.open(out_dir / name, os.O_RDONLY)
+        self.new = AtomicFile(out_dir / name, "wb", buffering=0)  # unbuffered: see flush
+        self.ops: queue.SimpleQueue[tuple[str, Any, Any]] = queue.SimpleQueue()
+        self.pending = [0, 0]  # [start, end) of the old range waiting to be copied
+        self.error: BaseException | None = None
+        self.start()
+
+    def copy(self, start: int, end: int) -> None:
         """Queue bytes [start, end) of the old table (adjacent ranges merge)."""
-        pending = self.pending[table]
-        if pending[1] == start:
-            pending[1] = end
+        if self.pending[1] == start:
+            self.pending[1] = end
         else:
-            self.flush(table)
-            self.pending[table] = [start, end]
+            self.flush()
+            self.pending = [start, end]
 
-    def flush(self, table: int) -> None:
-        """Copy the queued range."""
-        start, end = self.pending[table]
-        if end > start:
-            handle = self.new[table]
-            handle.write(os.pread(self.old[table], end - start, start))
-        self.pending[table] = [0, 0]
+    def flush(self) -> None:
+        """Hand the queued range to the thread."""
+        if self.pending[1] > self.pending[0]:
+            self.ops.put(("copy", self.pending[0], self.pending[1]))
+        self.pending = [0, 0]
 
-    def write(self, table: int, data: bytes) -> None:
+    def write(self, data: bytes) -> None:
         """Append new bytes."""
-        self.flush(table)
-        self.new[table].write(data)
+        self.flush()
+        self.ops.put(("write", data, None))
+
+    def run(self) -> None:
+        """Carry out the queued operations until told to sync or stop."""
+        fd = self.new.handle.fileno()
+        while True:
+            op, a, b = self.ops.get()
+            if op == "stop":
+                return
+            if self.error is not None:
+                continue  # (the main thread stops at the first error)
+            try:
+                if op == "copy":
+                    start, end = a, b
+                    while end > start:
+                        done = os.copy_file_range(self.old, fd, end - start, start)
+                        if done <= 0:  # a file changed under us: refuse rather than write less
+                            raise PipelineError("a table changed while it was copied",
+                                                path=str(self.new.path), fix="run again")
+                        start += done
+                elif op == "write":
+                    view = memoryview(a)
+                    while view:
+                        view = view[os.write(fd, view):]
+                elif op == "sync":
+                    os.fsync(fd)
+            except BaseException as err:  # handed to the main thread in `finish`
+                self.error = err
+
+    def finish(self) -> None:
+        """Wait for every byte to be written and synced; raise what failed."""
+        self.flush()
+        self.ops.put(("sync", None, None))
+        self.ops.put(("stop", None, None))
+        self.join()
+        if self.error is not None:
+            raise self.error
+
+    def commit(self) -> None:
+        """Rename the new table into place (written and synced by `finish`)."""
+        self.new.commit(durable=False)
+
+    def abort(self) -> None:
+        """Drop the new table."""
+        if self.is_alive():
+            self.ops.put(("stop", None, None))
+            self.join()
+        self.new.abort()
+
+    def close_old(self) -> None:
+        """Close the old table (freeing its blocks, once replaced, is the kernel's work)."""
+        os.close(self.old)
 
 
 def _record_bytes(change: Change, formats: tuple[str, ...], shape: str) -> list[bytes]:
@@ -239,155 +373,243 @@ def _record_bytes(change: Change, formats: tuple[str, ...], shape: str) -> list[
     return out
 
 
+def _segments(inputs_file: Path, plan: Plan) -> list[tuple[int, int] | Change]:
+    """The new order of the inputs: runs [a, b) of the last ledger's entries left alone, and
+    the processed inputs between them."""
+    ledger = plan.ledger
+    changed = {os.fsencode(rel): change for rel, change in plan.changed.items()}
+    segments: list[tuple[int, int] | Change] = []
+    a = b = -1
+    for rel in scan.read_rels(inputs_file):
+        change = changed.get(rel)
+        if change is None:
+            i = ledger.index.get(rel)
+            if i is None:  # (not reached: an input without an entry is new, so processed)
+                raise PipelineError("the last run's ledger does not match its inputs",
+                                    path=os.fsdecode(rel), fix="run again with --full")
+            if i == b:
+                b += 1
+                continue
+            if b > a:
+                segments.append((a, b))
+            a, b = i, i + 1
+            continue
+        if b > a:
+            segments.append((a, b))
+        a = b = -1
+        segments.append(change)
+    if b > a:
+        segments.append((a, b))
+    return segments
+
+
 def _write(state: rerun.State, plan: Plan, changes: scan.Changes, inputs_file: Path,
            options: Any, profile: Profile, target: Any, started: float, seen_at: int,
-           key: str, echo: Callable[[str], None]) -> Report:
-    """Write the spliced tables, the changed pages, the report and the new state."""
+           key: str, echo: Callable[[str], None], previous: dict[str, Any]) -> Report:
+    """Write the spliced tables, the changed pages, the report and the new state
+    (`previous`: the last report)."""
     out_dir: Path = options.out_dir
+    ledger = plan.ledger
+    segments = _segments(inputs_file, plan)
     rerun.forget(out_dir)
     names = [name for name, _size, _mtime in state.data["tables"]]
     heads: list[int] = state.data["heads"]
-    stamp = f"{seen_at}-{os.getpid()}"
-    book = rerun.Book(inputs_file.with_name(f"ledger-{stamp}.bin"))
-    olds = [os.open(out_dir / name, os.O_RDONLY) for name in names]
-    tables = _Tables(names, olds, [], [[0, 0] for _ in names])
-    report = Report()
-    tally = Tally()
+    count = len(names)
+    book = rerun.Book(inputs_file.with_name(f"ledger-{seen_at}-{os.getpid()}.bin"))
+    tables: list[_Table] = []
+    added: list[tuple[int, list[bytes]]] = []  # (new position, fields) of processed inputs
     try:
-        for name in names:
-            tables.new.append(AtomicFile(out_dir / name, "wb", buffering=BUFFER,
-                                         background=True))
-        for t, head in enumerate(heads):
-            tables.copy(t, 0, head)
-        position = list(heads)  # where the next record's bytes start in each new table
-        old_end = list(heads)  # where the next old entry's bytes start in each old table
-        for kind, raw, change in _merge(state, inputs_file, plan):
-            if raw is not None:
-                start = old_end
-                ends = [int(x) for x in raw[9].split(b",")] if raw[9] else list(start)
-                old_end = ends
-                if kind == "gone":
-                    continue
-            if kind == "keep":
-                assert raw is not None
-                for t in range(len(names)):
-                    tables.copy(t, start[t], ends[t])
-                    position[t] += ends[t] - start[t]
-                raw = list(raw)
-                raw[9] = ",".join(map(str, position)).encode() if raw[9] else b""
-                book.write_raw(raw)
-                entry = rerun.decode(raw)
-            else:
-                assert change is not None
-                entry = _add_change(book, change, tables, position, options.formats,
-                                    profile.shape)
-                tally.python += 1
-            _account(report, entry, plan.accepted_ids)
-        for t in range(len(names)):
-            tables.flush(t)
+        tables.extend(_Table(out_dir, name) for name in names)
+        for table, head in zip(tables, heads):
+            table.copy(0, head)  # the header
+        position = list(heads)  # where the next bytes go in each new table
+        old = ledger.ends
+        for number, segment in enumerate(segments):
+            if isinstance(segment, Change):
+                fields = _add_change(book, segment, tables, position, options.formats,
+                                     profile.shape)
+                added.append((number, fields))
+                continue
+            a, b = segment
+            start = heads if a == 0 else old[(a - 1) * count:a * count]
+            ends = old[a * count:b * count]
+            shift = [position[t] - start[t] for t in range(count)]
+            for t, table in enumerate(tables):
+                table.copy(start[t], ends[(b - a - 1) * count + t])
+            if any(shift):
+                ends = array("q", ends)
+                for t in range(count):
+                    ends[t::count] = array("q", (e + shift[t] for e in ends[t::count]))
+            position = [ends[(b - a - 1) * count + t] for t in range(count)]
+            book.write_raw(b"\0".join(ledger.fields[a * F:b * F]) + b"\0", ends)
         _pages(plan, out_dir, target)
         _manifest(plan, out_dir, profile, options)
-        for handle in tables.new:
-            handle.commit()
+        for table in tables:
+            table.finish()
+        for table in tables:
+            table.commit()
         book.close()
     except BaseException:
-        for handle in tables.new:
-            handle.abort()
+        for table in tables:
+            table.abort()
         book.abort()
         raise
     finally:
-        for fd in olds:
-            os.close(fd)
-    previous = _previous_outputs(out_dir)
+        # (In the background: closing a replaced table frees its blocks, tens of ms.)
+        threading.Thread(target=_close_old, args=(tables,)).start()
+    report = _report(previous, plan, segments, added)
+    tally = Tally(python=len(plan.changed))
     report.inputs = changes.count
-    report.outputs = previous
     report.implementations = tally
     report.cached = report.inputs - tally.python
     report.rerun = {"mode": "splice", "unchanged_by_metadata": changes.unchanged,
                     "hashed": plan.hashed, "processed": tally.python}
     report.seconds = time.perf_counter() - started
     report.write(out_dir / rerun.REPORT_NAME)
-    rerun.save(out_dir, key, seen_at, inputs_file, book.path, names, report.counts(), heads)
+    rerun.save(out_dir, key, seen_at, inputs_file, book.path, names, heads,
+               (state.file("outputs"), [*names, *_rewritten_pages(plan, target)]))
     if not options.quiet:
         echo(report.summary(out_dir) + f"; {changes.unchanged} unchanged by metadata, "
              f"{plan.hashed} hashed, {tally.python} processed, the rest copied")
     return report
 
 
-def _merge(state: rerun.State, inputs_file: Path,
-           plan: Plan) -> Iterator[tuple[str, list[bytes] | None, Change | None]]:
-    """The inputs in the new walk order beside the old ledger's entries: ("keep", entry, None)
-    for an input left alone, ("new", old entry or None, change) for one processed again, and
-    ("gone", entry, None) for an entry whose input is deleted.
-
-    The ledger holds exactly the inputs of the last run's inputs file (rerun.save checks),
-    both in walk order, so the old entries that are not deleted come in the new order too."""
-    old = rerun.read_raw(state.file("ledger"))
-    pending = next(old, None)
-    with open(inputs_file, "rb") as handle:
-        for _index, rel, _meta in scan.read_meta(handle):
-            while pending is not None and os.fsdecode(pending[0]) in plan.deleted:
-                yield "gone", pending, None
-                pending = next(old, None)
-            raw = None
-            if pending is not None and os.fsdecode(pending[0]) == rel:
-                raw, pending = pending, next(old, None)
-            change = plan.changed.get(rel)
-            if change is not None:
-                yield "new", raw, change
-            elif raw is not None:
-                yield "keep", raw, None
-            else:  # (not reached: an input without an entry is new, so it is processed)
-                raise PipelineError("the last run's ledger does not match its inputs",
-                                    path=rel, fix="run again with --full")
-        while pending is not None:
-            yield "gone", pending, None
-            pending = next(old, None)
+def _close_old(tables: list[_Table]) -> None:
+    """Close the old tables."""
+    for table in tables:
+        table.close_old()
 
 
-def _entry(change: Change, position: list[int]) -> Entry:
-    """The ledger entry of a processed input whose bytes end at `position`."""
+def _add_change(book: rerun.Book, change: Change, tables: list[_Table], position: list[int],
+                formats: tuple[str, ...], shape: str) -> list[bytes]:
+    """Write a processed input's bytes and ledger entry; return the entry's fields."""
     outcome = change.outcome
     if isinstance(outcome, Rejection):
-        return Entry(change.rel, change.sha, rerun.REJECTED, None, None, "", [], None,
-                     tuple(position), outcome.as_dict(), [])
+        return book.add(change.rel, change.sha, rerun.REJECTED, ends=position,
+                        rejection=outcome.as_dict())
+    for t, chunk in enumerate(_record_bytes(change, formats, shape)):
+        if chunk:
+            tables[t].write(chunk)
+            position[t] += len(chunk)
     data = outcome.data
     article = outcome.shape == ARTICLE
-    return Entry(change.rel, change.sha, rerun.ARTICLE if article else rerun.GENERIC,
-                 data["id"] if article else None, data.get("url") if article else None,
-                 outcome.parser,
-                 [link["id"] for link in data["related"] if link["id"] is not None]
-                 if article else [], (change.page[0], change.page[0]) if change.page else None,
-                 tuple(position), None, [w.as_dict() for w in outcome.warnings])
+    return book.add(change.rel, change.sha, rerun.ARTICLE if article else rerun.GENERIC,
+                    data["id"] if article else None, data.get("url") if article else None,
+                    outcome.parser,
+                    [link["id"] for link in data["related"] if link["id"] is not None]
+                    if article else (),
+                    (change.page[0], change.page[0]) if change.page else None, position, None,
+                    [w.as_dict() for w in outcome.warnings])
 
 
-def _add_change(book: rerun.Book, change: Change, tables: _Tables, position: list[int],
-                formats: tuple[str, ...], shape: str) -> Entry:
-    """Write a processed input's bytes and ledger entry; return the entry."""
-    if isinstance(change.outcome, Record):
-        for t, data in enumerate(_record_bytes(change, formats, shape)):
-            if data:
-                tables.write(t, data)
-                position[t] += len(data)
-    entry = _entry(change, position)
-    book.add_entry(entry)
-    return entry
+#: A list of integers as JSON: its items are read without a JSON parser.
+_INTS = re.compile(rb"\[-?[0-9]+(?:,-?[0-9]+)*\]")
 
 
-def _account(report: Report, entry: Entry, accepted_ids: set[Any]) -> None:
-    """Add one input's entry to the report, as the run that made it did."""
-    if entry.rejection is not None:
-        report.rejected.append(Rejection(**entry.rejection))
-        return
-    report.migrated += 1
-    if entry.parser:
-        report.parsers[entry.parser] = report.parsers.get(entry.parser, 0) + 1
-    report.warnings.extend(Warning_(**w) for w in entry.warnings)
-    for related in entry.links:
-        if related not in accepted_ids:
-            report.dangling_links.append({"path": entry.rel, "article_id": entry.doc_id,
-                                          "related_id": related})
+def _value(text: bytes) -> Any:
+    """A value from its JSON text (integers, the common case, without a parser)."""
+    return int(text) if text.isdigit() else json.loads(text)
+
+
+def _dangling(fields: list[bytes], claimed: set[bytes]) -> list[dict[str, Any]]:
+    """The related links of one ledger entry whose target id no record claims."""
+    links = fields[6]
+    if not links or fields[2] != rerun.ARTICLE:
+        return []
+    if _INTS.fullmatch(links):
+        texts = links[1:-1].split(b",")
+    else:
+        texts = [rerun.encode_id(value) for value in json.loads(links)]
+    return [{"path": os.fsdecode(fields[0]), "article_id": _value(fields[3]),
+             "related_id": _value(text)} for text in texts if text not in claimed]
+
+
+def _report(previous: dict[str, Any], plan: Plan, segments: list[tuple[int, int] | Change],
+            added: list[tuple[int, list[bytes]]]) -> Report:
+    """The report of the spliced outputs: the last report's entries of the inputs left alone,
+    and those of the processed ones, in input order."""
+    ledger = plan.ledger
+    # Where each input left alone now is, by segment: entries are put in input order by
+    # (segment, entry number), which is the new order.
+    where: dict[bytes, tuple[int, int]] = {}
+    rels = ledger.column(0)
+    for number, segment in enumerate(segments):
+        if not isinstance(segment, Change):
+            a, b = segment
+            where.update((rels[i], (number, i)) for i in range(a, b))
+    keyed: dict[str, list[tuple[tuple[int, int], dict[str, Any]]]] = {
+        "rejected": [], "warnings": [], "dangling_links": []}
+    redo_dangling = not plan.ids_unchanged
+    for name, items in keyed.items():
+        if name == "dangling_links" and redo_dangling:
+            continue
+        for item in previous[name]:
+            place = where.get(os.fsencode(item["path"]))
+            if place is not None:  # (else an input processed again, or deleted)
+                items.append((place, item))
+    report = Report()
+    report.migrated = previous["migrated"]
+    report.parsers = dict(previous["parsers"])
+    statuses, parsers = ledger.column(2), ledger.column(5)
+    for rel in plan.touched():
+        i = plan.old.get(rel)
+        if i is not None and statuses[i] in ACCEPTED:
+            report.migrated -= 1
+            parser = parsers[i].decode()
+            if parser:
+                report.parsers[parser] -= 1
+                if not report.parsers[parser]:
+                    del report.parsers[parser]
+    for number, fields in added:
+        place = (number, 0)
+        if fields[9]:
+            keyed["rejected"].append((place, json.loads(fields[9])))
+            continue
+        report.migrated += 1
+        if fields[5]:
+            parser = fields[5].decode()
+            report.parsers[parser] = report.parsers.get(parser, 0) + 1
+        keyed["warnings"].extend((place, w) for w in json.loads(fields[10] or b"[]"))
+        if not redo_dangling:
+            keyed["dangling_links"].extend((place, d) for d in _dangling(fields, plan.claimed))
+    if redo_dangling:
+        # Some ids came or went: every article's links are checked again.
+        found: list[tuple[tuple[int, int], dict[str, Any]]] = []
+        for number, segment in enumerate(segments):
+            if isinstance(segment, Change):
+                entries = [f for n, f in added if n == number]
+            else:
+                entries = [ledger.fields[i * F:(i + 1) * F] for i in range(*segment)
+                           if ledger.fields[i * F + 6]]
+            found.extend(((number, 0), d) for fields in entries
+                         for d in _dangling(fields, plan.claimed))
+        keyed["dangling_links"] = found
+    for items in keyed.values():
+        items.sort(key=lambda pair: pair[0])  # (stable: an input's entries keep their order)
+    report.rejected = [Rejection(**item) for _, item in keyed["rejected"]]
+    report.warnings = [Warning_(**item) for _, item in keyed["warnings"]]
+    report.dangling_links = [item for _, item in keyed["dangling_links"]]
     report.dangling_count = len(report.dangling_links)
+    report.outputs = list(previous["outputs"])
+    report.parsers = dict(sorted(report.parsers.items()))
+    return report
+
+
+def _page_rel(target: Any, name: str) -> str:
+    """A page's path relative to the output folder."""
+    return "/".join(("markdown", target.name, *safe_relative(name).parts))
+
+
+def _rewritten_pages(plan: Plan, target: Any) -> list[str]:
+    """The page files a splice wrote or deleted, relative to the output folder."""
+    if target is None:
+        return []
+    names = {c.page[0] for c in plan.changed.values() if c.page is not None}
+    for rel in plan.touched():
+        i = plan.old.get(rel)
+        if i is not None and plan.ledger.fields[i * F + 8]:
+            names.add(os.fsdecode(plan.ledger.fields[i * F + 8]))
+    return [_page_rel(target, name) for name in names]
 
 
 def _pages(plan: Plan, out_dir: Path, target: Any) -> None:
@@ -399,12 +621,13 @@ def _pages(plan: Plan, out_dir: Path, target: Any) -> None:
     index = PageIndex(out_dir, target.name)
     try:
         keep = {c.page[0] for c in plan.changed.values() if c.page is not None}
-        for rel in set(plan.changed) | plan.deleted:
-            old = plan.old.get(rel)
-            if old is not None and old.page and old.page[1] not in keep:
-                stale = folder.joinpath(*safe_relative(old.page[1]).parts)
+        for rel in plan.touched():
+            i = plan.old.get(rel)
+            placed = os.fsdecode(plan.ledger.fields[i * F + 8]) if i is not None else ""
+            if placed and placed not in keep:
+                stale = folder.joinpath(*safe_relative(placed).parts)
                 stale.unlink(missing_ok=True)
-                index.conn.execute("DELETE FROM pages WHERE name = ?", (old.page[1].lower(),))
+                index.conn.execute("DELETE FROM pages WHERE name = ?", (placed.lower(),))
                 parent = stale.parent
                 while parent != folder and parent.is_dir() and not any(parent.iterdir()):
                     parent.rmdir()
@@ -436,13 +659,10 @@ def _manifest(plan: Plan, out_dir: Path, profile: Profile, options: Any) -> None
         manifest.close()
 
 
-def _previous_outputs(out_dir: Path) -> list[str]:
-    """The outputs list of the last report (the same files: the same formats wrote them)."""
-    import json
-
+def _previous_report(out_dir: Path) -> dict[str, Any]:
+    """The last report (its outputs are this run's: the same formats wrote them)."""
     try:
         data = json.loads((out_dir / rerun.REPORT_NAME).read_text(encoding="utf-8"))
-        return list(data["outputs"])
-    except (OSError, ValueError, KeyError):
-        return []
-
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}

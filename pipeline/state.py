@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
-from pipeline import __version__
+from pipeline.defaults import code_digest, reference_digest  # noqa: F401  (re-exported)
 from pipeline.record import Outcome, Record, Rejection, Warning_, record_json
 
 STATE_DIR = ".pipeline"
@@ -72,30 +72,6 @@ def prune_staging(out_dir: Path) -> None:
             os.rmdir(folder)
         except OSError:
             pass  # not empty: a file a later run's clear_staging removes
-
-
-@lru_cache(maxsize=1)
-def code_digest() -> str:
-    """A digest of the tool version and its source, so any code change invalidates caches."""
-    digest = hashlib.sha256(__version__.encode())
-    root = Path(__file__).resolve().parent
-    for path in sorted(root.rglob("*.py")):
-        digest.update(path.relative_to(root).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-@lru_cache(maxsize=1)
-def reference_digest() -> str:
-    """A digest of the Python reference (every module and JSON Schema): the compiled core is
-    stamped with it when built (Makefile), and is not used when the reference has changed
-    since, because it may then no longer reproduce it."""
-    digest = hashlib.sha256(code_digest().encode())
-    schemas = Path(__file__).resolve().parents[1] / "schemas"
-    for path in sorted(schemas.rglob("*.json")):
-        digest.update(path.relative_to(schemas).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def config_key(profile_data: dict[str, Any], **options: Any) -> str:

@@ -448,6 +448,13 @@ fn compare_inputs(
     }
 }
 
+/// `pipeline.scan.unchanged`: whether every file listed in a metadata file still has its
+/// recorded metadata (None: the file cannot be read).
+#[pyfunction]
+fn outputs_unchanged(py: Python<'_>, base: String, meta: String) -> Option<bool> {
+    py.detach(|| crate::scan::unchanged(std::path::Path::new(&base), std::path::Path::new(&meta)))
+}
+
 #[pymodule]
 fn pipeline_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // A panic in the per-file work is caught and becomes a decline, which report.json counts;
@@ -462,6 +469,7 @@ fn pipeline_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_float_texts, m)?)?;
     m.add_function(wrap_pyfunction!(_str_repr, m)?)?;
     m.add_function(wrap_pyfunction!(compare_inputs, m)?)?;
+    m.add_function(wrap_pyfunction!(outputs_unchanged, m)?)?;
     m.add_class::<Core>()?;
     m.add_class::<Pending>()?;
     m.add("PARSER", crate::run::PARSER)?;

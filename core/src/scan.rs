@@ -44,15 +44,29 @@ pub fn racy(mtime_ns: i64, seen_at_ns: Option<i64>) -> bool {
     mtime_ns >= seen_at_ns - margin
 }
 
+fn meta_of(m: &fs::Metadata) -> Meta {
+    (
+        m.len() as i64,
+        m.mtime() * 1_000_000_000 + m.mtime_nsec(),
+        m.ino() as i64,
+        m.ctime() * 1_000_000_000 + m.ctime_nsec(),
+    )
+}
+
 fn stat(path: &Path) -> Meta {
-    match fs::metadata(path) {
-        Ok(m) => (
-            m.len() as i64,
-            m.mtime() * 1_000_000_000 + m.mtime_nsec(),
-            m.ino() as i64,
-            m.ctime() * 1_000_000_000 + m.ctime_nsec(),
+    fs::metadata(path).map_or((-1, -1, -1, -1), |m| meta_of(&m))
+}
+
+/// Stat a file of an open folder by name: no lookup of the folder's path per file.
+fn stat_at(dir: &rustix::fd::OwnedFd, name: &str, path: &Path) -> Meta {
+    match rustix::fs::statat(dir, name, rustix::fs::AtFlags::empty()) {
+        Ok(st) => (
+            st.st_size,
+            st.st_mtime * 1_000_000_000 + st.st_mtime_nsec as i64,
+            st.st_ino as i64,
+            st.st_ctime * 1_000_000_000 + st.st_ctime_nsec as i64,
         ),
-        Err(_) => (-1, -1, -1, -1),
+        Err(_) => stat(path),
     }
 }
 
@@ -61,37 +75,32 @@ fn walk_cmp(a: &str, b: &str) -> Ordering {
     a.split('/').cmp(b.split('/'))
 }
 
-/// Every input of one root in walk order, as (path, rel); None when a name is not UTF-8.
-fn walk_root(
-    root: &Path,
-    prefix: &str,
-    skip: Option<&str>,
-    out: &mut Vec<(PathBuf, String)>,
-) -> Option<()> {
+/// A file found by the walk.
+struct Found {
+    path: PathBuf,
+    rel: String,
+    meta: Meta,
+}
+
+/// Every input of one root in walk order; None when a name is not UTF-8.
+fn walk_root(root: &Path, prefix: &str, skip: Option<&str>, out: &mut Vec<Found>) -> Option<()> {
     if !root.is_dir() {
         let name = root.file_name()?.to_str()?;
         if Some(name) != skip {
-            out.push((root.to_path_buf(), format!("{prefix}{name}")));
+            out.push(Found {
+                path: root.to_path_buf(),
+                rel: format!("{prefix}{name}"),
+                meta: stat(root),
+            });
         }
         return Some(());
     }
-    walk_dir(root, "", skip, out)?;
-    if !prefix.is_empty() {
-        for item in out.iter_mut() {
-            item.1.insert_str(0, prefix);
-        }
-    }
-    Some(())
+    walk_dir(root, prefix, skip, out)
 }
 
-/// The files under `folder` (relative paths starting with `rel`); `skip` names a file of the
-/// first level that is left out.
-fn walk_dir(
-    folder: &Path,
-    rel: &str,
-    skip: Option<&str>,
-    out: &mut Vec<(PathBuf, String)>,
-) -> Option<()> {
+/// The files under `folder` (relative paths starting with `rel`), stat'ed; `skip` names a
+/// file of the first level that is left out.
+fn walk_dir(folder: &Path, rel: &str, skip: Option<&str>, out: &mut Vec<Found>) -> Option<()> {
     let mut entries: Vec<(String, bool)> = Vec::new();
     let listing = fs::read_dir(folder).ok()?;
     for entry in listing {
@@ -104,17 +113,56 @@ fn walk_dir(
         entries.push((name, is_dir));
     }
     entries.sort();
-    for (name, is_dir) in entries {
-        let path = folder.join(&name);
-        if is_dir {
-            walk_dir(&path, &format!("{rel}{name}/"), None, out)?;
-        } else if rel.is_empty() && Some(name.as_str()) == skip {
+    let dir = rustix::fs::open(
+        folder,
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .ok()?;
+    // The files of this folder, stat'ed on two threads when there are many (a stat is a
+    // system call each, most of the walk's time).
+    let files: Vec<&str> = entries
+        .iter()
+        .filter(|(name, is_dir)| !is_dir && Some(name.as_str()) != skip)
+        .map(|(name, _)| name.as_str())
+        .collect();
+    let metas = stat_names(&dir, folder, &files);
+    let mut metas = metas.into_iter();
+    for (name, is_dir) in &entries {
+        if *is_dir {
+            walk_dir(&folder.join(name), &format!("{rel}{name}/"), None, out)?;
+        } else if Some(name.as_str()) == skip {
             continue;
         } else {
-            out.push((path, format!("{rel}{name}")));
+            out.push(Found {
+                path: folder.join(name),
+                rel: format!("{rel}{name}"),
+                meta: metas.next()?,
+            });
         }
     }
     Some(())
+}
+
+fn stat_names(dir: &rustix::fd::OwnedFd, folder: &Path, names: &[&str]) -> Vec<Meta> {
+    let one = |name: &&str| stat_at(dir, name, &folder.join(name));
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(4);
+    if names.len() < 2048 || threads < 2 {
+        return names.iter().map(one).collect();
+    }
+    let size = names.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = names
+            .chunks(size)
+            .map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
 }
 
 /// One entry of a metadata file.
@@ -156,15 +204,14 @@ pub fn compare(
     verify: bool,
     skip: Option<&str>,
 ) -> io::Result<Option<Changes>> {
-    let mut files: Vec<(usize, PathBuf, String)> = Vec::new();
+    let mut files: Vec<(usize, Found)> = Vec::new();
     for (index, (root, prefix)) in roots.iter().enumerate() {
         let mut found = Vec::new();
         if walk_root(Path::new(root), prefix, skip, &mut found).is_none() {
             return Ok(None);
         }
-        files.extend(found.into_iter().map(|(p, r)| (index, p, r)));
+        files.extend(found.into_iter().map(|f| (index, f)));
     }
-    let metas = stat_all(&files);
     let before = match old {
         Some(path) if path.exists() => fs::read(path)?,
         _ => Vec::new(),
@@ -178,7 +225,8 @@ pub fn compare(
     let mut out = BufWriter::with_capacity(1 << 20, fs::File::create(new)?);
     let mut changes = Changes::default();
     let mut last = previous.iter().peekable();
-    for ((index, path, rel), meta) in files.iter().zip(metas) {
+    for (index, Found { path, rel, meta }) in &files {
+        let meta = *meta;
         write!(
             out,
             "{index}\0{rel}\0{}\0{}\0{}\0{}\0",
@@ -217,27 +265,30 @@ pub fn compare(
     Ok(Some(changes))
 }
 
-/// Stat every file, on two threads when there are many (a stat is a system call each).
-fn stat_all(files: &[(usize, PathBuf, String)]) -> Vec<Meta> {
+/// True when every file of a metadata file (written by `compare` for an output folder) still
+/// has its recorded metadata: each stat'ed by name, on two threads, with no listing. None when
+/// the file cannot be read.
+pub fn unchanged(base: &Path, meta: &Path) -> Option<bool> {
+    let data = fs::read(meta).ok()?;
+    let entries = parse(&data)?;
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(4);
-    if files.len() < 2048 || threads < 2 {
-        return files.iter().map(|(_, p, _)| stat(p)).collect();
+    let same = |part: &[Entry<'_>]| {
+        part.iter()
+            .all(|e| stat(&base.join(e.rel)) == e.meta && e.meta.0 >= 0)
+    };
+    if entries.len() < 2048 || threads < 2 {
+        return Some(same(&entries));
     }
-    let size = files.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let parts: Vec<_> = files
+    let size = entries.len().div_ceil(threads);
+    Some(std::thread::scope(|scope| {
+        let parts: Vec<_> = entries
             .chunks(size)
-            .map(|part| {
-                scope.spawn(move || part.iter().map(|(_, p, _)| stat(p)).collect::<Vec<_>>())
-            })
+            .map(|part| scope.spawn(move || same(part)))
             .collect();
-        parts
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    })
+        parts.into_iter().all(|h| h.join().unwrap_or(false))
+    }))
 }
 
 #[cfg(test)]
@@ -313,6 +364,9 @@ mod tests {
         .unwrap();
         assert_eq!(third.deleted, vec!["a.md".to_string()]);
         assert_eq!(third.candidates.len(), 1); // verify: every file is hashed
+        assert_eq!(unchanged(&dir.join("in"), &dir.join("m3")), Some(true));
+        fs::write(dir.join("in/sub/b.md"), "bb").unwrap();
+        assert_eq!(unchanged(&dir.join("in"), &dir.join("m3")), Some(false));
         let _ = fs::remove_dir_all(&dir);
     }
 }

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import IO, Iterable, Iterator
 
+from pipeline.defaults import DEFAULT_MAX_BYTES
 from pipeline.errors import EncodingError, ExtractError, FileTooLargeError, FrontMatterError
 from pipeline.record import RawDocument, Rejection
 
@@ -17,7 +18,6 @@ __all__ = ["HANDLERS", "DEFAULT_MAX_BYTES", "decode", "parse_document", "read_by
            "extract", "discover", "walk_files", "count_files"]
 
 #: Files larger than this are refused before being read whole (override with --max-bytes).
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE, whose BOM is its prefix

@@ -6,10 +6,12 @@ import importlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Iterable
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 
 from pipeline.errors import ConfigError
-from pipeline.record import Record
+
+if TYPE_CHECKING:  # (imported by the command line, which a quick rerun keeps light)
+    from pipeline.record import Record
 
 
 @dataclass(frozen=True, slots=True)
