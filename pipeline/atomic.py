@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import queue
 import re
 import threading
 from collections import deque
@@ -164,6 +165,107 @@ class AtomicFile:
                 pass  # what failed to be written is dropped anyway
         self.handle.close()
         self.tmp.unlink(missing_ok=True)
+
+
+class SplicedFile(threading.Thread):
+    """A new version of a file made from byte ranges of the old one and new bytes, on a
+    thread of its own: the kernel copies the ranges (copy_file_range, no bytes through this
+    process) and syncs the file while the caller goes on; `commit` renames it into place.
+
+    `skip`: bytes [0, skip) of the old file were queued already (by whoever started the
+    file before the caller knew the rest): `copy` leaves them out."""
+
+    def __init__(self, old: Path, new: Path, staging: Path) -> None:
+        super().__init__(name=f"splice-{new.name}", daemon=True)
+        self.old = os.open(old, os.O_RDONLY)
+        self.new = AtomicFile(new, "wb", staging, buffering=0)  # unbuffered: see flush
+        self.ops: queue.SimpleQueue[tuple[str, Any, Any]] = queue.SimpleQueue()
+        self.pending = [0, 0]  # [start, end) of the old range waiting to be copied
+        self.skip = 0
+        self.error: BaseException | None = None
+        self.start()
+
+    def copy(self, start: int, end: int) -> None:
+        """Queue bytes [start, end) of the old file (adjacent ranges merge)."""
+        if start < self.skip:
+            if end <= self.skip:
+                return
+            start = self.skip
+        if self.pending[1] == start:
+            self.pending[1] = end
+        else:
+            self.flush()
+            self.pending = [start, end]
+
+    def flush(self) -> None:
+        """Hand the queued range to the thread."""
+        if self.pending[1] > self.pending[0]:
+            self.ops.put(("copy", self.pending[0], self.pending[1]))
+        self.pending = [0, 0]
+
+    def write(self, data: bytes) -> None:
+        """Append new bytes."""
+        self.flush()
+        self.ops.put(("write", data, None))
+
+    def sync(self) -> None:
+        """Queue a sync of what is written so far (the final one then has less to write)."""
+        self.flush()
+        self.ops.put(("sync", None, None))
+
+    def run(self) -> None:
+        """Carry out the queued operations until told to sync or stop."""
+        fd = self.new.handle.fileno()
+        while True:
+            op, a, b = self.ops.get()
+            if op == "stop":
+                return
+            if self.error is not None:
+                continue  # (the main thread stops at the first error)
+            try:
+                if op == "copy":
+                    start, end = a, b
+                    while end > start:
+                        done = os.copy_file_range(self.old, fd, end - start, start)
+                        if done <= 0:  # a file changed under us: refuse rather than write less
+                            raise LoadError("the file changed while it was copied",
+                                            path=str(self.new.path), fix="run again")
+                        start += done
+                elif op == "write":
+                    view = memoryview(a)
+                    while view:
+                        view = view[os.write(fd, view):]
+                elif op == "sync":
+                    os.fsync(fd)
+            except BaseException as err:  # handed to the main thread in `finish`
+                self.error = err
+
+    def finish(self) -> None:
+        """Wait for every byte to be written and synced; raise what failed."""
+        self.flush()
+        self.ops.put(("sync", None, None))
+        self.ops.put(("stop", None, None))
+        self.join()
+        if self.error is not None:
+            raise self.error
+
+    def commit(self) -> None:
+        """Rename the new file into place (written and synced by `finish`)."""
+        self.new.commit(durable=False)
+
+    def abort(self) -> None:
+        """Drop the new file (again: nothing more)."""
+        if self.is_alive():
+            self.ops.put(("stop", None, None))
+            self.join()
+        if not self.new.handle.closed or self.new.tmp.exists():
+            self.new.abort()
+
+    def close_old(self) -> None:
+        """Close the old file (freeing its blocks, once replaced, is the kernel's work)."""
+        if self.old >= 0:
+            os.close(self.old)
+            self.old = -1
 
 
 def stage(tmp_dir: Path, name: str, data: bytes, durable: bool = False) -> Path:

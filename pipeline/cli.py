@@ -110,7 +110,7 @@ def migrate_cmd(inputs: tuple[Path, ...], out_dir: Path, formats: tuple[str, ...
       python -m pipeline migrate input/ --out output/ --format jsonl,csv,markdown --target generic
     """
     started = time.perf_counter()
-    checked = None
+    checked = prefetch = None
     if not full and not verify:
         from pipeline.rerun import quick, run_settings
 
@@ -120,13 +120,18 @@ def migrate_cmd(inputs: tuple[Path, ...], out_dir: Path, formats: tuple[str, ...
         if isinstance(found, dict):
             return EXIT_REJECTED if found["rejected"] else EXIT_OK
         checked = found
+        if checked is not None:
+            from pipeline.rerun import Prefetch
+
+            # Begun before the stages are imported: see Prefetch.
+            prefetch = Prefetch.start(checked, out_dir, formats)
     from pipeline.run import Options, migrate
 
     options = Options(out_dir=out_dir, formats=formats, profile=profile, target=target,
                       workers=workers, max_bytes=max_bytes, spreadsheet_safe=spreadsheet_safe,
                       on_error=on_error, incremental=not full, html=html, quiet=quiet)
     return migrate(inputs, options, verify=verify, quick=False, checked=checked,
-                   started=started).exit_code
+                   started=started, prefetch=prefetch).exit_code
 
 
 @cli.command()

@@ -107,20 +107,32 @@ class Report:
         return 1 if self.rejected else 0
 
 
+def _parts(data: dict[str, Any]) -> tuple[str, str]:
+    """The text of a report before and after its dangling links."""
+    data = dict(data, dangling_links=_MARK)
+    head, _, tail = json.dumps(data, indent=2, ensure_ascii=False).partition(
+        f'"dangling_links": "{_MARK}"')
+    return head + '"dangling_links": [', "\n  ]" + tail + "\n"
+
+
+def render_json(data: dict[str, Any], dangling: Iterable[dict[str, Any]]) -> str:
+    """A report's JSON form as `write_json` writes it, as one string."""
+    head, tail = _parts(data)
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    return head + ",".join("\n    " + encode(item) for item in dangling) + tail
+
+
 def write_json(path: Path, data: dict[str, Any],
                dangling: Iterable[dict[str, Any]] | None = None) -> Path:
     """Write a report's JSON form atomically, one dangling link per line; `dangling` streams
     them (else they are `data["dangling_links"]`)."""
-    data = dict(data)
+    head, tail = _parts(data)
     if dangling is None:
         dangling = data["dangling_links"]
-    data["dangling_links"] = _MARK
-    head, _, tail = json.dumps(data, indent=2, ensure_ascii=False).partition(
-        f'"dangling_links": "{_MARK}"')
-    head += '"dangling_links": '
+    encode = json.JSONEncoder(ensure_ascii=False).encode
     handle = AtomicFile(path)
-    handle.write(head + "[")
+    handle.write(head)
     for index, item in enumerate(dangling):
-        handle.write(("," if index else "") + "\n    " + json.dumps(item, ensure_ascii=False))
-    handle.write("\n  ]" + tail + "\n")
+        handle.write(("," if index else "") + "\n    " + encode(item))
+    handle.write(tail)
     return handle.commit()

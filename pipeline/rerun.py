@@ -46,6 +46,12 @@ REPORT_NAME = "report.json"
 _AFTER_DANGLING = '\n  ],\n  "seconds": '
 #: Fields of a ledger entry, each ended by a NUL (see `Book.add`).
 LEDGER_FIELDS = 11
+#: Formats whose outputs are per-record bytes (spliced) rather than whole-corpus files.
+SPLICED = ("jsonl", "csv", "markdown")
+#: Beyond this share of the inputs changed (or at least MIN_LIMIT), processing every input
+#: on every core is as quick as a splice, which processes the changed ones in this process.
+MAX_SHARE = 8
+MIN_LIMIT = 100
 #: Ledger statuses: an accepted article or generic record, a rejected file, a record rejected
 #: because an earlier file has its id, a record rejected by a writer after claiming its id.
 ARTICLE, GENERIC, REJECTED, DUPLICATE, OUTPUT = b"a", b"g", b"r", b"d", b"o"
@@ -212,8 +218,9 @@ def save(out_dir: Path, key: str, seen_at_ns: int, inputs: Path, ledger: Path,
 
 class Book:
     """Writes the ledger of one run: per input, in input order, what it contributed; and
-    beside it, where each input's bytes end in each table (`ends`: 64-bit integers, one per
-    table per input, so that a splice reads them at once rather than entry by entry)."""
+    beside it, where each input's bytes end in each table and then in the ledger itself
+    (`ends`: 64-bit integers, one per table per input and one more, so that a splice reads
+    them at once and copies runs of entries like runs of table rows)."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -222,6 +229,7 @@ class Book:
         self.handle: IO[bytes] = open(path, "wb", buffering=1 << 20)
         self.ends_handle: IO[bytes] = open(self.ends_path, "wb", buffering=1 << 16)
         self.ends = array("q")  # (written out every few thousand inputs: memory stays flat)
+        self.position = 0  # bytes of the ledger so far
 
     def add(self, rel: str, sha: str | None, status: bytes, doc_id: Any = None,
             url: Any = None, parser: str = "", links: Sequence[Any] = (),
@@ -230,13 +238,13 @@ class Book:
             warnings: Sequence[dict[str, Any]] = ()) -> list[bytes]:
         """Add one input's entry (its fields each ended by a NUL) and its table ends. Returns
         the fields."""
-        fields = [
-            os.fsencode(rel), (sha or "").encode(), status, encode_id(doc_id),
-            encode_url(url), parser.encode(), _json(list(links)) if links else b"",
-            os.fsencode(page[0]) if page else b"", os.fsencode(page[1]) if page else b"",
-            _json(rejection) if rejection else b"", _json(list(warnings)) if warnings else b""]
-        self.handle.write(b"\0".join(fields) + b"\0")
+        fields = fields_of(rel, sha, status, doc_id, url, parser, links, page, rejection,
+                           warnings)
+        data = entry_bytes(fields)
+        self.handle.write(data)
+        self.position += len(data)
         self.ends.extend(ends)
+        self.ends.append(self.position)
         if len(self.ends) >= 8192:
             self._flush_ends()
         return fields
@@ -245,13 +253,6 @@ class Book:
         """Write the ends gathered so far."""
         self.ends.tofile(self.ends_handle)
         del self.ends[:]
-
-    def write_raw(self, data: bytes, ends: array) -> None:
-        """Add entries as another ledger holds them (their fields, each ended by a NUL) with
-        their table ends."""
-        self.handle.write(data)
-        self._flush_ends()
-        ends.tofile(self.ends_handle)
 
     def close(self) -> None:
         """Write the ends and close (the state file names both once the run is complete)."""
@@ -265,6 +266,22 @@ class Book:
         self.ends_handle.close()
         self.path.unlink(missing_ok=True)
         self.ends_path.unlink(missing_ok=True)
+
+
+def entry_bytes(fields: Sequence[bytes]) -> bytes:
+    """A ledger entry as the file holds it: its fields, each ended by a NUL."""
+    return b"\0".join(fields) + b"\0"
+
+
+def fields_of(rel: str, sha: str | None, status: bytes, doc_id: Any = None, url: Any = None,
+              parser: str = "", links: Sequence[Any] = (), page: tuple[str, str] | None = None,
+              rejection: dict[str, Any] | None = None,
+              warnings: Sequence[dict[str, Any]] = ()) -> list[bytes]:
+    """The fields of one input's ledger entry."""
+    return [os.fsencode(rel), (sha or "").encode(), status, encode_id(doc_id), encode_url(url),
+            parser.encode(), _json(list(links)) if links else b"",
+            os.fsencode(page[0]) if page else b"", os.fsencode(page[1]) if page else b"",
+            _json(rejection) if rejection else b"", _json(list(warnings)) if warnings else b""]
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,6 +337,7 @@ class Checked:
     changes: scan.Changes
     inputs_file: Path  # the inputs' metadata as found (the run's new inputs file)
     seen_at: int  # when the check began (see pipeline.scan.racy)
+    outputs_ok: bool  # every output file was as the last run left it
 
 
 def quick(inputs: Sequence[Path], out_dir: Path, settings: dict[str, Any], verify: bool,
@@ -352,7 +370,7 @@ def quick(inputs: Sequence[Path], out_dir: Path, settings: dict[str, Any], verif
     finally:
         check.join()
     if not changes.none or outputs != [True]:
-        return Checked(state, changes, probe, seen_at)
+        return Checked(state, changes, probe, seen_at, outputs == [True])
     probe.unlink(missing_ok=True)
     report = out_dir / REPORT_NAME
     try:
@@ -384,3 +402,65 @@ def quick(inputs: Sequence[Path], out_dir: Path, settings: dict[str, Any], verif
             f"{len(data['dangling_links'])} dangling links; outputs left as they were, in "
             f"{seconds:.2f} s -> {out_dir}")
     return data
+
+
+class Prefetch:
+    """The start of a splice (pipeline.splice), begun as soon as the quick check has found
+    what changed by metadata: the part of each table and of the ledger before the first input
+    that may have changed is the same in the new files, so the kernel copies and syncs it
+    while the run imports the stages and processes the changed inputs."""
+
+    def __init__(self, files: list[Any], entries: int) -> None:
+        self.files = files  # SplicedFile per table, then the ledger
+        self.entries = entries  # ledger entries copied (those before the first touched)
+
+    @classmethod
+    def start(cls, checked: Checked, out_dir: Path, formats: Sequence[str]) -> "Prefetch | None":
+        """Start copying, when a splice is likely; None when it is not."""
+        from pipeline.atomic import SplicedFile
+
+        state, changes = checked.state, checked.changes
+        first = changes.first_touched
+        limit = max(MIN_LIMIT, changes.count // MAX_SHARE)
+        if not checked.outputs_ok or not first or "heads" not in state.data \
+                or any(name not in SPLICED for name in formats) \
+                or len(changes.candidates) + len(changes.deleted) > limit \
+                or not state.tables_as_left(out_dir):
+            return None
+        names = [name for name, _size, _mtime in state.data["tables"]]
+        columns = len(names) + 1
+        with open(state.file("ends"), "rb") as handle:
+            row = array("q")
+            row.frombytes(os.pread(handle.fileno(), 8 * columns, 8 * columns * (first - 1)))
+        if len(row) != columns:
+            return None
+        from pipeline.state import clear_staging, staging_dir
+
+        clear_staging(out_dir)  # (what a killed run left; the run itself then does not)
+        staging = staging_dir(out_dir)
+        files = []
+        try:
+            for name in names:
+                files.append(SplicedFile(out_dir / name, out_dir / name, staging))
+            files.append(SplicedFile(state.file("ledger"), ledger_path(out_dir, checked.seen_at),
+                                     staging))
+            for spliced, end in zip(files, row):
+                spliced.copy(0, end)
+                spliced.sync()
+                spliced.skip = end
+        except BaseException:
+            for spliced in files:
+                spliced.abort()
+            raise
+        return cls(files, first)
+
+    def abort(self) -> None:
+        """Drop what was copied: the run does not splice after all."""
+        for spliced in self.files:
+            spliced.abort()
+            spliced.close_old()
+
+
+def ledger_path(out_dir: Path, seen_at: int) -> Path:
+    """The ledger a run that started at `seen_at` writes."""
+    return out_dir / STATE_DIR / f"ledger-{seen_at}-{os.getpid()}.bin"

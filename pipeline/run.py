@@ -11,15 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sized
 
-from pipeline import account, core, rerun, scan
-from pipeline.account import Ledger
+from pipeline import rerun, scan
 from pipeline.defaults import AUTO_POOL_FILES, DEFAULT_FORMATS
 from pipeline.errors import ConfigError, PipelineError
 from pipeline.extract import DEFAULT_MAX_BYTES, count_files, read_bytes, walk_files
 from pipeline.load import WriteOptions, Writer, get_writer
 from pipeline.load.markdown import get_target
 from pipeline.record import Compact, Outcome, Record, Rejection, record_json
-from pipeline.report import Report
+from pipeline.report import Report, Tally
 from pipeline.state import (CacheReader, CorpusIndex, Manifest, clear_staging, config_key,
                             decode_outcome, encode_outcome, prune_staging, staging_dir)
 from pipeline.transform import process_bytes
@@ -140,12 +139,14 @@ def _work(item: tuple[str, str]) -> Done:
 
 
 def outcomes(files: Iterable[tuple[str | Path, str]], work: Work, workers: int,
-             manifest: Manifest | None = None, tally: core.Tally | None = None,
+             manifest: Manifest | None = None, tally: Tally | None = None,
              threads: int = 0) -> Iterator[Done]:
     """Map the per-file work over the files, in input order: on the compiled core's `threads`
     native threads where it can serve the run (it declines files to this process), else on
     `workers` processes of the Python implementation (0: automatic)."""
-    tally = tally if tally is not None else core.Tally()
+    from pipeline import core  # (the compiled core's interface: a splice does without it)
+
+    tally = tally if tally is not None else Tally()
     if manifest is not None and manifest.empty():
         manifest = None  # a first run into this folder: no look-up can hit
     if core.usable_for(work) is None:
@@ -264,14 +265,15 @@ def settings(options: Options) -> dict[str, Any]:
 def migrate(inputs: Iterable[Path], options: Options,
             echo: Callable[[str], None] | None = None, dry_run: bool = False,
             verify: bool = False, quick: bool = True, checked: rerun.Checked | None = None,
-            started: float | None = None) -> Report:
+            started: float | None = None, prefetch: rerun.Prefetch | None = None) -> Report:
     """Migrate every input file into options.out_dir in every requested format.
 
     With `dry_run` nothing is written: every file is still extracted, transformed and
     validated, and the report says what a real run would do. A rerun into the same folder
     touches only what changed (pipeline.rerun); `verify` hashes every input even when its
     metadata match, and `quick=False` skips the check for a rerun with nothing to do (the
-    caller made it already: `checked` is what it found, `started` when it began).
+    caller made it already: `checked` is what it found, `started` when it began, `prefetch`
+    the splice it began).
     """
     started = time.perf_counter() if started is None else started
     seen_at = time.time_ns()  # before any input is looked at (see pipeline.scan.racy)
@@ -286,6 +288,8 @@ def migrate(inputs: Iterable[Path], options: Options,
         if isinstance(found, dict):
             return Report.from_data(found)
         checked = found
+        if checked is not None:
+            prefetch = rerun.Prefetch.start(checked, options.out_dir, options.formats)
     profile = load_profile(options.profile)
     writer_classes = [] if dry_run else [get_writer(name) for name in options.formats]
     if "markdown" in options.formats:
@@ -307,7 +311,8 @@ def migrate(inputs: Iterable[Path], options: Options,
     try:
         if not dry_run:
             options.out_dir.mkdir(parents=True, exist_ok=True)
-            clear_staging(options.out_dir)
+            if prefetch is None:  # (else it cleared the staging area before it began)
+                clear_staging(options.out_dir)
             if checked is not None and options.incremental and not verify:
                 # The quick check compared every input already: its findings are this run's.
                 state, changes, seen_at = checked.state, checked.changes, checked.seen_at
@@ -324,11 +329,18 @@ def migrate(inputs: Iterable[Path], options: Options,
                 from pipeline.splice import splice
 
                 spliced = splice(state, changes, inputs_file, options, profile, started,
-                                 seen_at, state_key, echo)
+                                 seen_at, state_key, echo,
+                                 outputs_checked=checked is not None and checked.outputs_ok,
+                                 prefetch=prefetch)
                 if spliced is not None:
+                    prefetch = None  # (committed)
                     return spliced
+            if prefetch is not None:  # (a splice it was not, after all)
+                prefetch.abort()
+                prefetch = None
             # Every input is processed: the outputs change, and until this run is complete
             # no state describes them.
+            from pipeline import account, core
             rerun.forget(options.out_dir)
             book = rerun.Book(inputs_file.with_name(f"ledger-{stamp}.bin"))
             key = config_key(profile.data, max_bytes=options.max_bytes, shape=profile.shape)
@@ -341,7 +353,7 @@ def migrate(inputs: Iterable[Path], options: Options,
             for writer in writers:
                 write_opts = writer.prepare_options(write_opts)
             work = Work(profile, options.max_bytes, tuple(writer_classes), write_opts)
-            ledger = Ledger(report, writers, corpus, manifest,
+            ledger = account.Ledger(report, writers, corpus, manifest,
                             look_up=manifest is not None and not manifest.empty(), echo=echo,
                             clear=progress.clear, stop_on_error=options.on_error == "fail",
                             book=book)
@@ -389,6 +401,8 @@ def migrate(inputs: Iterable[Path], options: Options,
             writer.abort()
         raise
     finally:
+        if prefetch is not None:
+            prefetch.abort()
         if book is not None:
             book.abort()
             inputs_file.unlink(missing_ok=True)

@@ -40,6 +40,13 @@ class Changes:
     candidates: list[tuple[str, str]] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)  # rels of the last run that are gone
     count: int = 0  # input files now
+    #: The number of the first entry of the old file that may not stay as it was: the entries
+    #: before it are the first ones now too, unchanged. None when every entry stays.
+    first_touched: int | None = None
+
+    def touch(self, at: int) -> None:
+        """Note that old entry `at` (or a file inserted before it) may have changed."""
+        self.first_touched = at if self.first_touched is None else min(self.first_touched, at)
 
     @property
     def none(self) -> bool:
@@ -200,8 +207,8 @@ def compare(roots: list[tuple[str, str]], old: Path | None, new: Path, seen_at_n
         found = fast([(root, prefix) for root, prefix in roots],
                      None if old is None else str(old), str(new), seen_at_ns, verify, skip)
         if found is not None:
-            unchanged, candidates, deleted, count = found
-            return Changes(unchanged, candidates, deleted, count)
+            unchanged, candidates, deleted, count, first = found
+            return Changes(unchanged, candidates, deleted, count, first)
     return compare_python(roots, old, new, seen_at_ns, verify, skip)
 
 
@@ -215,8 +222,9 @@ def compare_python(roots: list[tuple[str, str]], old: Path | None, new: Path,
     with open(new, "wb") as out, \
             (open(old, "rb") if old is not None and old.exists() else open(os.devnull, "rb")) \
             as before:
-        previous = read_meta(before)
+        previous = enumerate(read_meta(before))
         last = next(previous, None)
+        read = 0 if last is None else 1  # old entries read so far
         buffer: list[bytes] = []
         for index, path, rel in _entries(roots, skip):
             meta = _stat(path)
@@ -227,19 +235,26 @@ def compare_python(roots: list[tuple[str, str]], old: Path | None, new: Path,
             changes.count += 1
             key = walk_key(index, rel)
             # Entries of the old file before this one are files that are gone.
-            while last is not None and walk_key(last[0], last[1]) < key:
-                changes.deleted.append(last[1])
+            while last is not None and walk_key(last[1][0], last[1][1]) < key:
+                changes.deleted.append(last[1][1])
+                changes.touch(last[0])
                 last = next(previous, None)
-            if last is not None and (last[0], last[1]) == (index, rel):
-                same = last[2] == meta and meta[0] >= 0
+                read += last is not None
+            # The old entry this file is, or is inserted before (past the end: their count).
+            at = last[0] if last is not None else read
+            if last is not None and (last[1][0], last[1][1]) == (index, rel):
+                same = last[1][2] == meta and meta[0] >= 0
                 last = next(previous, None)
+                read += last is not None
                 if same and not verify and not racy(meta[1], seen_at_ns):
                     changes.unchanged += 1
                     continue
+            changes.touch(at)
             if old is not None:
                 changes.candidates.append((path, rel))
         while last is not None:
-            changes.deleted.append(last[1])
+            changes.deleted.append(last[1][1])
+            changes.touch(last[0])
             last = next(previous, None)
         out.write(b"".join(buffer))
     return changes

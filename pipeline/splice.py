@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import queue
 import re
 import threading
 import time
@@ -29,23 +28,19 @@ from pathlib import Path
 from typing import Any, Callable
 
 from pipeline import rerun, scan
-from pipeline.atomic import AtomicFile, safe_relative, write_atomic
+from pipeline.atomic import AtomicFile, SplicedFile, safe_relative, write_atomic
 from pipeline.errors import PipelineError
 from pipeline.extract import read_bytes
 from pipeline.load import WriteOptions, get_writer
 from pipeline.load.markdown import get_target
 from pipeline.record import ARTICLE, Record, Rejection, Warning_
-from pipeline.report import Report, Tally
+from pipeline.report import Report, Tally, render_json
 from pipeline.rerun import LEDGER_FIELDS as F
 from pipeline.rerun import Entry
 from pipeline.state import Manifest, PageIndex, config_key, encode_outcome, staging_dir
 from pipeline.transform.profile import Profile
 
-#: Formats whose outputs are per-record bytes (spliced) rather than whole-corpus files.
-SPLICED = ("jsonl", "csv", "markdown")
-#: Beyond this share of the inputs changed, processing everything is as quick.
-MAX_SHARE = 8
-MIN_LIMIT = 100
+SPLICED, MAX_SHARE, MIN_LIMIT = rerun.SPLICED, rerun.MAX_SHARE, rerun.MIN_LIMIT
 #: Ledger statuses of records whose id is claimed (dangling links are checked against them),
 #: and of accepted records.
 CLAIMED = (rerun.ARTICLE, rerun.OUTPUT)
@@ -74,14 +69,14 @@ class Ledger:
 
     @classmethod
     def read(cls, state: rerun.State) -> "Ledger":
-        """Read the ledger and its ends."""
+        """Read the ledger and its ends (per entry, one per table and one for the ledger)."""
         fields = state.file("ledger").read_bytes().split(b"\0")
         fields.pop()  # (after the last NUL)
         ends = array("q")
         ends.frombytes(state.file("ends").read_bytes())
         count = len(fields) // F
         tables = len(state.data["tables"])
-        if len(fields) % F or len(ends) != count * tables:
+        if len(fields) % F or len(ends) != count * (tables + 1):
             raise PipelineError("the last run's ledger is damaged", fix="run with --full")
         return cls(fields, ends, tables, {rel: i for i, rel in enumerate(fields[0::F])})
 
@@ -115,9 +110,11 @@ class Plan:
 
 def splice(state: rerun.State, changes: scan.Changes, inputs_file: Path, options: Any,
            profile: Profile, started: float, seen_at: int, key: str,
-           echo: Callable[[str], None]) -> Report | None:
+           echo: Callable[[str], None], outputs_checked: bool = False,
+           prefetch: rerun.Prefetch | None = None) -> Report | None:
     """Bring the outputs up to date by splicing, or None when the run must process every
-    input (nothing is written then)."""
+    input (nothing is written then; the caller aborts `prefetch`). `outputs_checked`: the
+    quick check found every output as the last run left it; `prefetch`: the files it began."""
     out_dir: Path = options.out_dir
     if any(name not in SPLICED for name in options.formats):
         return None
@@ -126,7 +123,7 @@ def splice(state: rerun.State, changes: scan.Changes, inputs_file: Path, options
         return None
     if not state.tables_as_left(out_dir) or "heads" not in state.data:
         return None
-    if not rerun.outputs_as_left(out_dir, state):
+    if not outputs_checked and not rerun.outputs_as_left(out_dir, state):
         return None
     previous = _previous_report(out_dir)
     if not all(key in previous for key in ("outputs", "dangling_links", "rejected",
@@ -139,8 +136,10 @@ def splice(state: rerun.State, changes: scan.Changes, inputs_file: Path, options
     plan = _plan(ledger, changes, options, profile, target)
     if plan is None or not _report_paths_known(previous, ledger, plan):
         return None
+    if prefetch is not None and plan.old and min(plan.old.values()) < prefetch.entries:
+        return None  # (not reached: the prefetched entries are those before any touched one)
     return _write(state, plan, changes, inputs_file, options, profile, target, started,
-                  seen_at, key, echo, previous)
+                  seen_at, key, echo, previous, prefetch)
 
 
 def _page_name(target: Any, preferred: str) -> str:
@@ -276,91 +275,6 @@ def _report_paths_known(previous: dict[str, Any], ledger: Ledger, plan: Plan) ->
                for item in previous[key])
 
 
-class _Table(threading.Thread):
-    """One new table file, made from ranges of the old one and new bytes on a thread of its
-    own: the kernel copies the ranges (copy_file_range) and syncs the file while the main
-    thread goes through the ledger."""
-
-    def __init__(self, out_dir: Path, name: str) -> None:
-        super().__init__(name=f"splice-{name}", daemon=True)
-        self.old = os.open(out_dir / name, os.O_RDONLY)
-        self.new = AtomicFile(out_dir / name, "wb", buffering=0)  # unbuffered: see flush
-        self.ops: queue.SimpleQueue[tuple[str, Any, Any]] = queue.SimpleQueue()
-        self.pending = [0, 0]  # [start, end) of the old range waiting to be copied
-        self.error: BaseException | None = None
-        self.start()
-
-    def copy(self, start: int, end: int) -> None:
-        """Queue bytes [start, end) of the old table (adjacent ranges merge)."""
-        if self.pending[1] == start:
-            self.pending[1] = end
-        else:
-            self.flush()
-            self.pending = [start, end]
-
-    def flush(self) -> None:
-        """Hand the queued range to the thread."""
-        if self.pending[1] > self.pending[0]:
-            self.ops.put(("copy", self.pending[0], self.pending[1]))
-        self.pending = [0, 0]
-
-    def write(self, data: bytes) -> None:
-        """Append new bytes."""
-        self.flush()
-        self.ops.put(("write", data, None))
-
-    def run(self) -> None:
-        """Carry out the queued operations until told to sync or stop."""
-        fd = self.new.handle.fileno()
-        while True:
-            op, a, b = self.ops.get()
-            if op == "stop":
-                return
-            if self.error is not None:
-                continue  # (the main thread stops at the first error)
-            try:
-                if op == "copy":
-                    start, end = a, b
-                    while end > start:
-                        done = os.copy_file_range(self.old, fd, end - start, start)
-                        if done <= 0:  # a file changed under us: refuse rather than write less
-                            raise PipelineError("a table changed while it was copied",
-                                                path=str(self.new.path), fix="run again")
-                        start += done
-                elif op == "write":
-                    view = memoryview(a)
-                    while view:
-                        view = view[os.write(fd, view):]
-                elif op == "sync":
-                    os.fsync(fd)
-            except BaseException as err:  # handed to the main thread in `finish`
-                self.error = err
-
-    def finish(self) -> None:
-        """Wait for every byte to be written and synced; raise what failed."""
-        self.flush()
-        self.ops.put(("sync", None, None))
-        self.ops.put(("stop", None, None))
-        self.join()
-        if self.error is not None:
-            raise self.error
-
-    def commit(self) -> None:
-        """Rename the new table into place (written and synced by `finish`)."""
-        self.new.commit(durable=False)
-
-    def abort(self) -> None:
-        """Drop the new table."""
-        if self.is_alive():
-            self.ops.put(("stop", None, None))
-            self.join()
-        self.new.abort()
-
-    def close_old(self) -> None:
-        """Close the old table (freeing its blocks, once replaced, is the kernel's work)."""
-        os.close(self.old)
-
-
 def _record_bytes(change: Change, formats: tuple[str, ...], shape: str) -> list[bytes]:
     """A changed record's bytes for each table, in the order of the writers' tables (those of
     `Writer.table_files()`: articles.jsonl; articles.csv, and related.csv for articles)."""
@@ -405,101 +319,121 @@ def _segments(inputs_file: Path, plan: Plan) -> list[tuple[int, int] | Change]:
 
 def _write(state: rerun.State, plan: Plan, changes: scan.Changes, inputs_file: Path,
            options: Any, profile: Profile, target: Any, started: float, seen_at: int,
-           key: str, echo: Callable[[str], None], previous: dict[str, Any]) -> Report:
-    """Write the spliced tables, the changed pages, the report and the new state
-    (`previous`: the last report)."""
+           key: str, echo: Callable[[str], None], previous: dict[str, Any],
+           prefetch: rerun.Prefetch | None) -> Report:
+    """Write the spliced tables and ledger, the changed pages, the report and the new state
+    (`previous`: the last report; `prefetch`: the files begun already)."""
     out_dir: Path = options.out_dir
     ledger = plan.ledger
     segments = _segments(inputs_file, plan)
     rerun.forget(out_dir)
     names = [name for name, _size, _mtime in state.data["tables"]]
-    heads: list[int] = state.data["heads"]
-    count = len(names)
-    book = rerun.Book(inputs_file.with_name(f"ledger-{seen_at}-{os.getpid()}.bin"))
-    tables: list[_Table] = []
-    added: list[tuple[int, list[bytes]]] = []  # (new position, fields) of processed inputs
+    heads: list[int] = [*state.data["heads"], 0]  # (the ledger has no header)
+    columns = len(heads)
+    ledger_path = rerun.ledger_path(out_dir, seen_at)
+    ends_path = ledger_path.with_name(ledger_path.name.replace("ledger-", "ends-", 1))
+    files: list[SplicedFile] = []  # each table, then the ledger
+    added: list[tuple[int, list[bytes]]] = []  # (segment, fields) of processed inputs
+    new_ends = array("q")
     try:
-        tables.extend(_Table(out_dir, name) for name in names)
-        for table, head in zip(tables, heads):
+        if prefetch is not None:
+            files.extend(prefetch.files)
+        else:
+            staging = staging_dir(out_dir)
+            files.extend(SplicedFile(out_dir / name, out_dir / name, staging)
+                         for name in names)
+            files.append(SplicedFile(state.file("ledger"), ledger_path, staging))
+        for table, head in zip(files, heads):
             table.copy(0, head)  # the header
-        position = list(heads)  # where the next bytes go in each new table
+        position = list(heads)  # where the next bytes go in each new file
         old = ledger.ends
         for number, segment in enumerate(segments):
             if isinstance(segment, Change):
-                fields = _add_change(book, segment, tables, position, options.formats,
-                                     profile.shape)
+                fields = _add_change(segment, files, position, options.formats, profile.shape)
                 added.append((number, fields))
+                new_ends.extend(position)
                 continue
             a, b = segment
-            start = heads if a == 0 else old[(a - 1) * count:a * count]
-            ends = old[a * count:b * count]
-            shift = [position[t] - start[t] for t in range(count)]
-            for t, table in enumerate(tables):
-                table.copy(start[t], ends[(b - a - 1) * count + t])
+            start = heads if a == 0 else old[(a - 1) * columns:a * columns]
+            ends = old[a * columns:b * columns]
+            last = (b - a - 1) * columns
+            for t, table in enumerate(files):
+                table.copy(start[t], ends[last + t])
+            shift = [position[t] - start[t] for t in range(columns)]
             if any(shift):
-                ends = array("q", ends)
-                for t in range(count):
-                    ends[t::count] = array("q", (e + shift[t] for e in ends[t::count]))
-            position = [ends[(b - a - 1) * count + t] for t in range(count)]
-            book.write_raw(b"\0".join(ledger.fields[a * F:b * F]) + b"\0", ends)
+                for t in range(columns):
+                    ends[t::columns] = array("q", (e + shift[t] for e in ends[t::columns]))
+            position = list(ends[last:last + columns])
+            new_ends.extend(ends)
         _pages(plan, out_dir, target)
         _manifest(plan, out_dir, profile, options)
-        for table in tables:
+        # The report is made while the kernel copies the tables.
+        report = _report(previous, plan, segments, added)
+        report.inputs = changes.count
+        report.implementations = Tally(python=len(plan.changed))
+        report.cached = report.inputs - len(plan.changed)
+        report.rerun = {"mode": "splice", "unchanged_by_metadata": changes.unchanged,
+                        "hashed": plan.hashed, "processed": len(plan.changed)}
+        report.seconds = time.perf_counter() - started
+        text = render_json(report.as_dict(), report.dangling_links)
+        for table in files:
             table.finish()
-        for table in tables:
+        for table in files:
             table.commit()
-        book.close()
+        with open(ends_path, "wb") as out:
+            new_ends.tofile(out)
     except BaseException:
-        for table in tables:
+        for table in files:
             table.abort()
-        book.abort()
+        ends_path.unlink(missing_ok=True)
         raise
     finally:
         # (In the background: closing a replaced table frees its blocks, tens of ms.)
-        threading.Thread(target=_close_old, args=(tables,)).start()
-    report = _report(previous, plan, segments, added)
-    tally = Tally(python=len(plan.changed))
-    report.inputs = changes.count
-    report.implementations = tally
-    report.cached = report.inputs - tally.python
-    report.rerun = {"mode": "splice", "unchanged_by_metadata": changes.unchanged,
-                    "hashed": plan.hashed, "processed": tally.python}
-    report.seconds = time.perf_counter() - started
-    report.write(out_dir / rerun.REPORT_NAME)
-    rerun.save(out_dir, key, seen_at, inputs_file, book.path, names, heads,
+        threading.Thread(target=_close_old, args=(files,)).start()
+    handle = AtomicFile(out_dir / rerun.REPORT_NAME)
+    handle.write(text)
+    handle.commit()
+    rerun.save(out_dir, key, seen_at, inputs_file, ledger_path, names, heads[:-1],
                (state.file("outputs"), [*names, *_rewritten_pages(plan, target)]))
     if not options.quiet:
         echo(report.summary(out_dir) + f"; {changes.unchanged} unchanged by metadata, "
-             f"{plan.hashed} hashed, {tally.python} processed, the rest copied")
+             f"{plan.hashed} hashed, {len(plan.changed)} processed, the rest copied")
     return report
 
 
-def _close_old(tables: list[_Table]) -> None:
+def _close_old(tables: list[SplicedFile]) -> None:
     """Close the old tables."""
     for table in tables:
         table.close_old()
 
 
-def _add_change(book: rerun.Book, change: Change, tables: list[_Table], position: list[int],
+def _add_change(change: Change, files: list[SplicedFile], position: list[int],
                 formats: tuple[str, ...], shape: str) -> list[bytes]:
-    """Write a processed input's bytes and ledger entry; return the entry's fields."""
+    """Write a processed input's bytes and ledger entry (the last of `files`); return the
+    entry's fields."""
     outcome = change.outcome
     if isinstance(outcome, Rejection):
-        return book.add(change.rel, change.sha, rerun.REJECTED, ends=position,
-                        rejection=outcome.as_dict())
-    for t, chunk in enumerate(_record_bytes(change, formats, shape)):
-        if chunk:
-            tables[t].write(chunk)
-            position[t] += len(chunk)
-    data = outcome.data
-    article = outcome.shape == ARTICLE
-    return book.add(change.rel, change.sha, rerun.ARTICLE if article else rerun.GENERIC,
-                    data["id"] if article else None, data.get("url") if article else None,
-                    outcome.parser,
-                    [link["id"] for link in data["related"] if link["id"] is not None]
-                    if article else (),
-                    (change.page[0], change.page[0]) if change.page else None, position, None,
-                    [w.as_dict() for w in outcome.warnings])
+        fields = rerun.fields_of(change.rel, change.sha, rerun.REJECTED,
+                                 rejection=outcome.as_dict())
+    else:
+        for t, chunk in enumerate(_record_bytes(change, formats, shape)):
+            if chunk:
+                files[t].write(chunk)
+                position[t] += len(chunk)
+        data = outcome.data
+        article = outcome.shape == ARTICLE
+        fields = rerun.fields_of(
+            change.rel, change.sha, rerun.ARTICLE if article else rerun.GENERIC,
+            data["id"] if article else None, data.get("url") if article else None,
+            outcome.parser,
+            [link["id"] for link in data["related"] if link["id"] is not None]
+            if article else (),
+            (change.page[0], change.page[0]) if change.page else None, None,
+            [w.as_dict() for w in outcome.warnings])
+    entry = rerun.entry_bytes(fields)
+    files[-1].write(entry)
+    position[-1] += len(entry)
+    return fields
 
 
 #: A list of integers as JSON: its items are read without a JSON parser.

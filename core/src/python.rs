@@ -419,8 +419,10 @@ impl Pending {
     }
 }
 
-/// `pipeline.scan.compare` (see `scan::compare`): (unchanged, candidates, deleted, count), or
-/// None where the core declines the tree.
+/// (unchanged, candidates, deleted, count, first touched entry of the old file).
+type CompareResult = (u64, Vec<(String, String)>, Vec<String>, u64, Option<u64>);
+
+/// `pipeline.scan.compare` (see `scan::compare`), or None where the core declines the tree.
 #[pyfunction]
 #[pyo3(signature = (roots, old, new, seen_at_ns, verify, skip))]
 fn compare_inputs(
@@ -431,7 +433,7 @@ fn compare_inputs(
     seen_at_ns: Option<i64>,
     verify: bool,
     skip: Option<String>,
-) -> PyResult<Option<(u64, Vec<(String, String)>, Vec<String>, u64)>> {
+) -> PyResult<Option<CompareResult>> {
     let found = py.detach(|| {
         crate::scan::compare(
             &roots,
@@ -443,7 +445,15 @@ fn compare_inputs(
         )
     });
     match found {
-        Ok(changes) => Ok(changes.map(|c| (c.unchanged, c.candidates, c.deleted, c.count))),
+        Ok(changes) => Ok(changes.map(|c| {
+            (
+                c.unchanged,
+                c.candidates,
+                c.deleted,
+                c.count,
+                c.first_touched,
+            )
+        })),
         Err(err) => Err(pyo3::exceptions::PyOSError::new_err(err.to_string())),
     }
 }

@@ -25,6 +25,9 @@ pub type Meta = (i64, i64, i64, i64);
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Changes {
     pub unchanged: u64,
+    /// The number of the first entry of the old file that may not stay as it was (the
+    /// entries before it are the new file's first entries, unchanged); None when all stay.
+    pub first_touched: Option<u64>,
     pub candidates: Vec<(String, String)>,
     pub deleted: Vec<String>,
     pub count: u64,
@@ -224,7 +227,11 @@ pub fn compare(
     }
     let mut out = BufWriter::with_capacity(1 << 20, fs::File::create(new)?);
     let mut changes = Changes::default();
-    let mut last = previous.iter().peekable();
+    let mut last = previous.iter().enumerate().peekable();
+    let touch = |changes: &mut Changes, at: usize| {
+        let at = at as u64;
+        changes.first_touched = Some(changes.first_touched.map_or(at, |f| f.min(at)));
+    };
     for (index, Found { path, rel, meta }) in &files {
         let meta = *meta;
         write!(
@@ -233,16 +240,19 @@ pub fn compare(
             meta.0, meta.1, meta.2, meta.3
         )?;
         changes.count += 1;
-        while let Some(e) = last.peek() {
+        while let Some((at, e)) = last.peek() {
             let before_this =
                 e.root < *index || (e.root == *index && walk_cmp(e.rel, rel) == Ordering::Less);
             if !before_this {
                 break;
             }
             changes.deleted.push(e.rel.to_string());
+            touch(&mut changes, *at);
             last.next();
         }
-        if let Some(e) = last.peek() {
+        // The entry this file is (or, for a new file, is inserted before).
+        let at = last.peek().map_or(previous.len(), |(at, _)| *at);
+        if let Some((_, e)) = last.peek() {
             if e.root == *index && e.rel == rel {
                 let same = e.meta == meta && meta.0 >= 0;
                 last.next();
@@ -252,6 +262,7 @@ pub fn compare(
                 }
             }
         }
+        touch(&mut changes, at);
         if old.is_none() {
             continue; // a first run: every file is new, none is listed
         }
@@ -260,7 +271,10 @@ pub fn compare(
         };
         changes.candidates.push((text.to_string(), rel.clone()));
     }
-    changes.deleted.extend(last.map(|e| e.rel.to_string()));
+    for (at, e) in last {
+        changes.deleted.push(e.rel.to_string());
+        touch(&mut changes, at);
+    }
     out.flush()?;
     Ok(Some(changes))
 }
@@ -340,6 +354,7 @@ mod tests {
         .unwrap()
         .unwrap();
         assert_eq!((second.unchanged, second.candidates.len()), (2, 0));
+        assert_eq!(second.first_touched, None);
         let racy_run = compare(
             &roots,
             Some(&dir.join("m1")),
@@ -363,6 +378,7 @@ mod tests {
         .unwrap()
         .unwrap();
         assert_eq!(third.deleted, vec!["a.md".to_string()]);
+        assert_eq!(third.first_touched, Some(0));
         assert_eq!(third.candidates.len(), 1); // verify: every file is hashed
         assert_eq!(unchanged(&dir.join("in"), &dir.join("m3")), Some(true));
         fs::write(dir.join("in/sub/b.md"), "bb").unwrap();
