@@ -252,6 +252,10 @@ class Contender:
     command: Callable[[Path, Path], list[str]]
     #: How many records an output folder holds (the run is checked against the corpus size).
     count: Callable[[Path], int] = lambda out: _count_lines(out / "articles.jsonl")
+    #: A rerun: the output folder it runs into every round (None: a new folder each round),
+    #: and what changes in the corpus before each round's run (untimed).
+    out: Path | None = None
+    before: Callable[[int], None] | None = None
 
 
 def naive_command(corpus: Path, out: Path) -> list[str]:
@@ -291,9 +295,11 @@ def run_once(contender: Contender, round_no: int, work_dir: Path, stamp: str = "
     which made creating each file several times slower, for both contenders alike, and
     measured the file system's recovery instead of the tools.
     """
-    out = work_dir / f"{contender.label.replace('@', '-')}-{stamp}r{round_no}"
-    if out.exists():
+    out = contender.out or work_dir / f"{contender.label.replace('@', '-')}-{stamp}r{round_no}"
+    if contender.out is None and out.exists():
         shutil.rmtree(out)
+    if contender.before is not None:
+        contender.before(round_no)
     # Flush earlier runs' dirty pages now, so their write-back is not billed to this run.
     os.sync()
     # Other work on the machine skews a round; the 1-minute load average makes that visible.
@@ -317,6 +323,41 @@ def run_once(contender: Contender, round_no: int, work_dir: Path, stamp: str = "
     print(f"round {round_no} {contender.label:<18} {seconds:7.2f} s {run.files_per_s:9.0f} "
           f"files/s  CPU {cpu:6.1f} s  peak RSS {rss:.0f} MiB{tree_text}{load_text}", file=sys.stderr)
     return run
+
+
+def rerun_contenders(corpus: Path, n: int, work_dir: Path,
+                     command: Callable[[Path, Path], list[str]]) -> list[Contender]:
+    """The two reruns: into a folder where the pipeline ran before over the same files, once
+    with nothing changed and once with one file edited (the middle one in input order: a
+    different edit each round).
+
+    They run over a copy of the corpus made of hard links (made in no time, and an edit
+    replaces the link with a file of its own, so the generated corpus stays as it is); the
+    folder's first run is not timed.
+    """
+    farm = work_dir / "rerun-corpus"
+    shutil.rmtree(farm, ignore_errors=True)
+    farm.mkdir(parents=True)
+    names = sorted(entry.name for entry in os.scandir(corpus) if not entry.name.startswith("."))
+    for name in names:
+        os.link(corpus / name, farm / name)
+    out = work_dir / "rerun-out"
+    shutil.rmtree(out, ignore_errors=True)
+    print("rerun: first run into the folder (not timed)", file=sys.stderr)
+    subprocess.run(command(farm, out), cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+    victim = farm / names[len(names) // 2]
+    original = victim.read_bytes()
+
+    def edit(round_no: int) -> None:
+        """Edit the middle file (its answer gains a sentence)."""
+        marker = b"answer: >-\n    "
+        data = original.replace(marker, marker + f"Edited in round {round_no}. ".encode(), 1)
+        temp = farm / f".edit-{round_no}"
+        temp.write_bytes(data if data != original else original + b"\n")
+        os.replace(temp, victim)
+
+    return [Contender("rerun (no change)", "pipeline", n, farm, command, out=out),
+            Contender("rerun (1 changed)", "pipeline", n, farm, command, out=out, before=edit)]
 
 
 def summarise(runs: list[Run]) -> dict[str, Any]:
@@ -462,6 +503,9 @@ def main(argv: list[str] | None = None) -> int:
     for n in sizes:
         label = f"pipeline@{n}" if args.rss_scale else "pipeline"
         contenders.append(Contender(label, "pipeline", n, Path(corpora[n]["dir"]), pipeline_cmd))
+    if mode in ("compare", "pipeline-only"):
+        contenders += rerun_contenders(Path(corpora[args.n]["dir"]), args.n, work_dir,
+                                       pipeline_cmd)
 
     runs: list[Run] = []
     stamp = time.strftime("%Y%m%dT%H%M%S-")
@@ -472,6 +516,7 @@ def main(argv: list[str] | None = None) -> int:
     # Only now, with every round measured, delete older outputs: those of earlier invocations
     # and of all rounds but the last (see run_once).
     keep = {f"{c.label.replace('@', '-')}-{stamp}r{args.rounds}" for c in contenders}
+    keep |= {"rerun-corpus", "rerun-out"}
     for old in work_dir.iterdir():
         if old.is_dir() and old.name not in keep:
             shutil.rmtree(old, ignore_errors=True)
@@ -490,6 +535,12 @@ def main(argv: list[str] | None = None) -> int:
             ours["peak_rss_mib_median"], naive["peak_rss_mib_median"])
         derived["tree_peak_ratio_pipeline_over_naive"] = _ratio(
             ours["tree_peak_mib_median"], naive["tree_peak_mib_median"])
+    if mode in ("compare", "pipeline-only"):
+        # A rerun's time over a full run's (the full run into a new folder, same round).
+        for label, key in (("rerun (no change)", "rerun_no_change"),
+                           ("rerun (1 changed)", "rerun_one_changed")):
+            derived[f"seconds_ratio_{key}_over_full"] = _ratio(
+                summary[label]["seconds_median"], summary["pipeline"]["seconds_median"])
     if mode in ("compare", "floor-only"):
         # The share of the floor the pipeline reaches (1.0 would be as fast as copying bytes).
         derived["files_per_s_ratio_pipeline_over_floor"] = _ratio(

@@ -200,23 +200,32 @@ def span(ledger: Ledger, span: Span) -> bool:
 def _book_span(ledger: Ledger, book: Book, span: Span, taken: dict[int, str],
                ends: list[tuple[int, ...]], warnings: dict[int, list[Warning_]],
                count: int) -> None:
-    """Add the ledger entries of the first `count` records of a span."""
+    """Add the ledger entries of the first `count` records of a span: runs of accepted
+    records at once, records rejected as duplicates one by one."""
     article = span.shape == ARTICLE
     links: dict[int, list[Any]] = {}
     if article:
         for i, related in span.links:
             links.setdefault(i, []).append(related)
     pager = ledger.pager
-    pages = iter(pager.placed if pager is not None else ())
-    for i in range(count):
-        rel = span.rels[i]
-        if i in taken:
-            book.add(rel, span.shas[i], DUPLICATE, span.ids[i], ends=ends[i],
-                     rejection=duplicate_id(rel, span.ids[i], taken[i]).as_dict())
-            continue
-        book.add(rel, span.shas[i], BOOK_ARTICLE if article else GENERIC,
-                 span.ids[i] if article else None, span.urls[i] if article else None, PARSER,
-                 links.get(i, ()), next(pages, None), ends[i], None,
-                 [w.as_dict() for w in warnings.get(i, ())])
+    placed = pager.placed if pager is not None else []
+    pages = iter(placed)
+    start = 0
+    for stop in [*sorted(i for i in taken if i < count), count]:
+        if stop > start:
+            book.add_records(
+                span.rels[start:stop], span.shas[start:stop],
+                BOOK_ARTICLE if article else GENERIC,
+                span.ids[start:stop] if article else [None] * (stop - start),
+                span.urls[start:stop] if article else [None] * (stop - start), PARSER,
+                {i - start: v for i, v in links.items() if start <= i < stop},
+                [next(pages, None) for _ in range(start, stop)], ends[start:stop],
+                {i - start: [w.as_dict() for w in v] for i, v in warnings.items()
+                 if start <= i < stop})
+        if stop < count:
+            rel = span.rels[stop]
+            book.add(rel, span.shas[stop], DUPLICATE, span.ids[stop], ends=ends[stop],
+                     rejection=duplicate_id(rel, span.ids[stop], taken[stop]).as_dict())
+        start = stop + 1
     if pager is not None:
         pager.placed.clear()

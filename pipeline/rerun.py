@@ -30,7 +30,6 @@ import threading
 import time
 from array import array
 from dataclasses import dataclass
-from itertools import zip_longest
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator, Sequence
 
@@ -165,28 +164,21 @@ def outputs_as_left(out_dir: Path, state: "State") -> bool:
     return scan.unchanged(out_dir, state.file("outputs"))
 
 
-def _same_inputs(inputs: Path, ledger: Path) -> bool:
-    """True when the ledger has an entry for each file of the inputs file, in the same order
-    (files added or deleted while a run walked them make the two differ)."""
-    entries = (fields[0] for fields in read_raw(ledger))
-    missing = object()
-    return all(a == b for a, b in zip_longest(scan.read_rels(inputs), entries,
-                                              fillvalue=missing))
-
-
 def save(out_dir: Path, key: str, seen_at_ns: int, inputs: Path, ledger: Path,
          tables: Sequence[str], heads: Sequence[int],
-         rewritten: tuple[Path, Sequence[str]] | None = None) -> None:
+         rewritten: tuple[Path, Sequence[str]] | None = None,
+         same_inputs: bool = True) -> None:
     """Write the state of a complete run (its inputs file and ledger are written already):
     the outputs' metadata, then the state file naming them, then drop older state files.
     `heads` are the tables' header sizes. Nothing is saved when the inputs changed while the
-    run walked them: the next run then processes every input.
+    run walked them (`same_inputs` False: the ledger's inputs are not the inputs file's): the
+    next run then processes every input.
 
     `rewritten`: (the last outputs file, the output files this run changed), from a run that
     found every other output as the last one left it; else every output is stat'ed."""
     folder = out_dir / STATE_DIR
-    if rewritten is None and not _same_inputs(inputs, ledger):
-        return  # (a splice builds its ledger from the inputs file: they match)
+    if not same_inputs:
+        return
     stamp = f"{seen_at_ns}-{os.getpid()}"
     outputs = folder / f"outputs-{stamp}.bin"
     if rewritten is None:
@@ -230,6 +222,9 @@ class Book:
         self.ends_handle: IO[bytes] = open(self.ends_path, "wb", buffering=1 << 16)
         self.ends = array("q")  # (written out every few thousand inputs: memory stays flat)
         self.position = 0  # bytes of the ledger so far
+        #: A digest of the inputs' relative paths in order, to hold against the inputs file's
+        #: (scan.Changes.rels_digest) when the run ends.
+        self.rels = hashlib.sha256()
 
     def add(self, rel: str, sha: str | None, status: bytes, doc_id: Any = None,
             url: Any = None, parser: str = "", links: Sequence[Any] = (),
@@ -242,12 +237,44 @@ class Book:
                            warnings)
         data = entry_bytes(fields)
         self.handle.write(data)
+        self.rels.update(fields[0] + b"\0")
         self.position += len(data)
         self.ends.extend(ends)
         self.ends.append(self.position)
         if len(self.ends) >= 8192:
             self._flush_ends()
         return fields
+
+    def add_records(self, rels: Sequence[str], shas: Sequence[str], status: bytes,
+                    ids: Sequence[Any], urls: Sequence[Any], parser: str,
+                    links: dict[int, list[Any]], pages: Sequence[tuple[str, str] | None],
+                    ends: Sequence[Sequence[int]],
+                    warnings: dict[int, list[dict[str, Any]]]) -> None:
+        """`add` for consecutive accepted records (a span of the compiled core's), built at
+        once: this runs in the main process for every record, beside the core's threads."""
+        enc = os.fsencode
+        rel_b = [enc(rel) for rel in rels]
+        if all(type(x) is int for x in ids):  # (the common case, without a JSON encoder)
+            id_b = [b"%d" % x for x in ids]
+        else:
+            id_b = [encode_id(x) for x in ids]
+        url_b = [encode_url(url) for url in urls]
+        page_b = [enc(page[0]) + b"\0" + enc(page[1]) if page else b"\0" for page in pages]
+        head = b"\0" + status + b"\0"
+        middle = b"\0" + parser.encode() + b"\0"
+        entries = [b"".join((rel_b[i], b"\0", shas[i].encode(), head, id_b[i], b"\0", url_b[i],
+                             middle, _json(links[i]) if i in links else b"", b"\0",
+                             page_b[i], b"\0\0",
+                             _json(warnings[i]) if i in warnings else b"", b"\0"))
+                   for i in range(len(rels))]
+        self.handle.write(b"".join(entries))
+        self.rels.update(b"\0".join(rel_b) + b"\0")
+        for entry, row in zip(entries, ends):
+            self.position += len(entry)
+            self.ends.extend(row)
+            self.ends.append(self.position)
+        if len(self.ends) >= 8192:
+            self._flush_ends()
 
     def _flush_ends(self) -> None:
         """Write the ends gathered so far."""

@@ -394,7 +394,7 @@ def migrate(inputs: Iterable[Path], options: Options,
                 book.close()
                 rerun.save(options.out_dir, state_key, seen_at, inputs_file, book.path,
                            [t for writer in writers for t in writer.table_files()],
-                           heads)
+                           heads, same_inputs=book.rels.hexdigest() == changes.rels_digest)
                 book = None
     except BaseException:
         for writer in writers:

@@ -17,6 +17,7 @@ names are not UTF-8.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,7 @@ class Changes:
     #: The number of the first entry of the old file that may not stay as it was: the entries
     #: before it are the first ones now too, unchanged. None when every entry stays.
     first_touched: int | None = None
+    rels_digest: str = ""  # SHA-256 of the relative paths in walk order, each ended by NUL
 
     def touch(self, at: int) -> None:
         """Note that old entry `at` (or a file inserted before it) may have changed."""
@@ -207,8 +209,8 @@ def compare(roots: list[tuple[str, str]], old: Path | None, new: Path, seen_at_n
         found = fast([(root, prefix) for root, prefix in roots],
                      None if old is None else str(old), str(new), seen_at_ns, verify, skip)
         if found is not None:
-            unchanged, candidates, deleted, count, first = found
-            return Changes(unchanged, candidates, deleted, count, first)
+            unchanged, candidates, deleted, count, first, rels = found
+            return Changes(unchanged, candidates, deleted, count, first, rels)
     return compare_python(roots, old, new, seen_at_ns, verify, skip)
 
 
@@ -218,6 +220,7 @@ def compare_python(roots: list[tuple[str, str]], old: Path | None, new: Path,
     """`compare`, the reference: a streaming merge of the walk with the old metadata file,
     both in walk order."""
     changes = Changes()
+    rels = hashlib.sha256()
     new.parent.mkdir(parents=True, exist_ok=True)
     with open(new, "wb") as out, \
             (open(old, "rb") if old is not None and old.exists() else open(os.devnull, "rb")) \
@@ -233,6 +236,7 @@ def compare_python(roots: list[tuple[str, str]], old: Path | None, new: Path,
                 out.write(b"".join(buffer))
                 buffer.clear()
             changes.count += 1
+            rels.update(os.fsencode(rel) + b"\0")
             key = walk_key(index, rel)
             # Entries of the old file before this one are files that are gone.
             while last is not None and walk_key(last[1][0], last[1][1]) < key:
@@ -257,4 +261,5 @@ def compare_python(roots: list[tuple[str, str]], old: Path | None, new: Path,
             changes.touch(last[0])
             last = next(previous, None)
         out.write(b"".join(buffer))
+    changes.rels_digest = rels.hexdigest()
     return changes

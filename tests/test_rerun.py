@@ -288,8 +288,8 @@ def test_python_scan_and_core_scan_agree(corpus: Path, tmp_path: Path) -> None:
     (corpus / sorted(os.listdir(corpus))[0]).unlink()
     again = scan.compare_python(roots, tmp_path / "p1", tmp_path / "p2", PAST + 10**12)
     fast = core(roots, str(tmp_path / "c1"), str(tmp_path / "c2"), PAST + 10**12, False, None)
-    assert (again.unchanged, again.candidates, again.deleted, again.first_touched) == \
-        (fast[0], fast[1], fast[2], fast[4])
+    assert (again.unchanged, again.candidates, again.deleted, again.first_touched,
+            again.rels_digest) == (fast[0], fast[1], fast[2], fast[4], fast[5])
     assert (tmp_path / "p2").read_bytes() == (tmp_path / "c2").read_bytes()
 
 

@@ -419,8 +419,16 @@ impl Pending {
     }
 }
 
-/// (unchanged, candidates, deleted, count, first touched entry of the old file).
-type CompareResult = (u64, Vec<(String, String)>, Vec<String>, u64, Option<u64>);
+/// (unchanged, candidates, deleted, count, first touched entry of the old file, digest of
+/// the relative paths).
+type CompareResult = (
+    u64,
+    Vec<(String, String)>,
+    Vec<String>,
+    u64,
+    Option<u64>,
+    String,
+);
 
 /// `pipeline.scan.compare` (see `scan::compare`), or None where the core declines the tree.
 #[pyfunction]
@@ -452,6 +460,7 @@ fn compare_inputs(
                 c.deleted,
                 c.count,
                 c.first_touched,
+                c.rels_digest,
             )
         })),
         Err(err) => Err(pyo3::exceptions::PyOSError::new_err(err.to_string())),

@@ -13,6 +13,8 @@ use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
+use sha2::{Digest, Sha256};
+
 /// Timestamp granularity of the racy-clean test (see `pipeline/scan.py`).
 const FINE_MARGIN_NS: i64 = 20_000_000;
 const COARSE_MARGIN_NS: i64 = 2_000_000_000;
@@ -28,6 +30,8 @@ pub struct Changes {
     /// The number of the first entry of the old file that may not stay as it was (the
     /// entries before it are the new file's first entries, unchanged); None when all stay.
     pub first_touched: Option<u64>,
+    /// SHA-256 of the relative paths in walk order, each ended by a NUL.
+    pub rels_digest: String,
     pub candidates: Vec<(String, String)>,
     pub deleted: Vec<String>,
     pub count: u64,
@@ -232,8 +236,11 @@ pub fn compare(
         let at = at as u64;
         changes.first_touched = Some(changes.first_touched.map_or(at, |f| f.min(at)));
     };
+    let mut rels = Sha256::new();
     for (index, Found { path, rel, meta }) in &files {
         let meta = *meta;
+        rels.update(rel.as_bytes());
+        rels.update([0u8]);
         write!(
             out,
             "{index}\0{rel}\0{}\0{}\0{}\0{}\0",
@@ -275,6 +282,7 @@ pub fn compare(
         changes.deleted.push(e.rel.to_string());
         touch(&mut changes, at);
     }
+    changes.rels_digest = rels.finalize().iter().map(|b| format!("{b:02x}")).collect();
     out.flush()?;
     Ok(Some(changes))
 }
