@@ -336,26 +336,6 @@ def decode(f: Sequence[bytes]) -> Entry:
                  json.loads(f[9]) if f[9] else None, json.loads(f[10]) if f[10] else [])
 
 
-def read_raw(path: Path) -> Iterator[list[bytes]]:
-    """The entries of a ledger as their raw fields, read a block at a time."""
-    with open(path, "rb") as handle:
-        rest: list[bytes] = []
-        tail = b""
-        while block := handle.read(1 << 20):
-            fields = (tail + block).split(b"\0")
-            tail = fields.pop()
-            rest.extend(fields)
-            whole = len(rest) - len(rest) % LEDGER_FIELDS
-            for i in range(0, whole, LEDGER_FIELDS):
-                yield rest[i:i + LEDGER_FIELDS]
-            rest = rest[whole:]
-
-
-def read_ledger(path: Path) -> Iterator[Entry]:
-    """The entries of a ledger, decoded."""
-    return (decode(fields) for fields in read_raw(path))
-
-
 @dataclass
 class Checked:
     """What `quick` found when there is work to do, for the run to go on from."""

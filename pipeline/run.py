@@ -340,11 +340,12 @@ def migrate(inputs: Iterable[Path], options: Options,
                 prefetch = None
             # Every input is processed: the outputs change, and until this run is complete
             # no state describes them.
-            from pipeline import account, core
             rerun.forget(options.out_dir)
             book = rerun.Book(inputs_file.with_name(f"ledger-{stamp}.bin"))
             key = config_key(profile.data, max_bytes=options.max_bytes, shape=profile.shape)
             manifest = Manifest(options.out_dir, key) if options.incremental else None
+        from pipeline import account, core  # (a splice or a quick check does without them)
+
         writers = [cls(options.out_dir, profile.shape, write_opts) for cls in writer_classes]
         corpus = CorpusIndex(staging_dir(options.out_dir) if not dry_run
                              else Path(tempfile.gettempdir()))

@@ -98,21 +98,28 @@ def _line(index: int, rel: str, meta: tuple[int, int, int, int]) -> bytes:
     return b"%d\0%s\0%d\0%d\0%d\0%d\0" % (index, os.fsencode(rel), *meta)
 
 
-def read_meta(handle: IO[bytes]) -> Iterator[tuple[int, str, tuple[int, int, int, int]]]:
-    """(root index, rel, (size, mtime_ns, inode, ctime_ns)) of each entry of a metadata file,
-    read a block at a time."""
+def read_blocks(handle: IO[bytes], count: int) -> Iterator[list[bytes]]:
+    """The entries of a file of NUL-ended fields, `count` fields each, a list of entries per
+    block of the file (a megabyte at a time: memory stays flat)."""
     rest: list[bytes] = []
     tail = b""
     while block := handle.read(1 << 20):
         fields = (tail + block).split(b"\0")
         tail = fields.pop()
         rest.extend(fields)
-        whole = len(rest) - len(rest) % _FIELDS
-        for i in range(0, whole, _FIELDS):
-            f = rest[i:i + _FIELDS]
+        whole = len(rest) - len(rest) % count
+        yield rest[:whole]
+        rest = rest[whole:]
+
+
+def read_meta(handle: IO[bytes]) -> Iterator[tuple[int, str, tuple[int, int, int, int]]]:
+    """(root index, rel, (size, mtime_ns, inode, ctime_ns)) of each entry of a metadata file,
+    read a block at a time."""
+    for fields in read_blocks(handle, _FIELDS):
+        for i in range(0, len(fields), _FIELDS):
+            f = fields[i:i + _FIELDS]
             yield (int(f[0]), os.fsdecode(f[1]),
                    (int(f[2]), int(f[3]), int(f[4]), int(f[5])))
-        rest = rest[whole:]
 
 
 def update(base: Path, old: Path, new: Path, changed: Iterable[str]) -> None:
@@ -137,15 +144,8 @@ def update(base: Path, old: Path, new: Path, changed: Iterable[str]) -> None:
 def read_rels(path: Path) -> Iterator[bytes]:
     """The relative paths of a metadata file, as bytes, read a block at a time."""
     with open(path, "rb") as handle:
-        rest: list[bytes] = []
-        tail = b""
-        while block := handle.read(1 << 20):
-            fields = (tail + block).split(b"\0")
-            tail = fields.pop()
-            rest.extend(fields)
-            whole = len(rest) - len(rest) % _FIELDS
-            yield from rest[1:whole:_FIELDS]
-            rest = rest[whole:]
+        for fields in read_blocks(handle, _FIELDS):
+            yield from fields[1::_FIELDS]
 
 
 def walk_key(index: int, rel: str) -> tuple[int, list[str]]:

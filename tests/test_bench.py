@@ -27,11 +27,13 @@ def test_run_bench_smoke(tmp_path: Path) -> None:
 
     result = json.loads(out.read_text(encoding="utf-8"))
     assert result["mode"] == "compare" and result["n"] == 30
-    assert set(result["summary"]) == {"naive", "floor", "pipeline"}
+    reruns = {"rerun (no change)", "rerun (1 changed)"}
+    assert set(result["summary"]) == {"naive", "floor", "pipeline"} | reruns
     for summary in result["summary"].values():
         assert summary["files_per_s_median"] > 0
         assert summary["peak_rss_mib_median"] > 0
-    assert {run["label"] for run in result["runs"]} == {"naive", "floor", "pipeline"}
+    assert {run["label"] for run in result["runs"]} == {"naive", "floor", "pipeline"} | reruns
+    assert 0 < result["derived"]["seconds_ratio_rerun_no_change_over_full"] < 10
     assert all(run["records"] == 30 for run in result["runs"])
     assert result["derived"]["files_per_s_ratio_pipeline_over_naive"] > 0
     assert result["derived"]["files_per_s_ratio_floor_over_naive"] > 0
@@ -42,5 +44,5 @@ def test_run_bench_smoke(tmp_path: Path) -> None:
                            timeout=60)
     assert again.returncode == 0, again.stderr
     result = json.loads(out.read_text(encoding="utf-8"))
-    assert set(result["summary"]) == {"pipeline"}
+    assert set(result["summary"]) == {"pipeline"} | reruns
     assert result["corpora"]["30"]["reused"] is True
