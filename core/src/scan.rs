@@ -9,9 +9,9 @@
 
 use std::cmp::Ordering;
 use std::fs;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
@@ -82,81 +82,233 @@ fn walk_cmp(a: &str, b: &str) -> Ordering {
     a.split('/').cmp(b.split('/'))
 }
 
-/// A file found by the walk.
-struct Found {
-    path: PathBuf,
+/// Why a walk stopped early.
+enum Stop {
+    /// A name that is not UTF-8, an unreadable folder or old file: the reference takes over.
+    Declined,
+    Io(io::Error),
+}
+
+impl From<io::Error> for Stop {
+    fn from(err: io::Error) -> Self {
+        Stop::Io(err)
+    }
+}
+
+/// One folder's entries but hidden ones, sorted by name, held compactly (a folder of
+/// 200,000 files is a few MB, not the tens a `String` per name would take).
+struct Listing {
+    names: String,
+    items: Vec<(u32, u32, bool)>, // (start in `names`, length, is a folder)
+}
+
+impl Listing {
+    fn read(folder: &Path) -> Result<Listing, Stop> {
+        let mut listing = Listing {
+            names: String::new(),
+            items: Vec::new(),
+        };
+        for entry in fs::read_dir(folder).map_err(|_| Stop::Declined)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            let name = name.to_str().ok_or(Stop::Declined)?;
+            if name.starts_with('.') {
+                continue;
+            }
+            let is_dir = entry.file_type()?.is_dir();
+            let start = u32::try_from(listing.names.len()).map_err(|_| Stop::Declined)?;
+            listing.names.push_str(name);
+            listing.items.push((start, name.len() as u32, is_dir));
+        }
+        let names = &listing.names;
+        let key = |item: &(u32, u32, bool)| &names[item.0 as usize..(item.0 + item.1) as usize];
+        listing.items.sort_unstable_by(|a, b| key(a).cmp(key(b)));
+        Ok(listing)
+    }
+
+    fn name(&self, i: usize) -> &str {
+        let (start, len, _) = self.items[i];
+        &self.names[start as usize..(start + len) as usize]
+    }
+}
+
+/// An entry of the last run's metadata file.
+struct OldEntry {
+    number: u64,
+    root: usize,
     rel: String,
     meta: Meta,
 }
 
-/// Every input of one root in walk order; None when a name is not UTF-8.
-fn walk_root(root: &Path, prefix: &str, skip: Option<&str>, out: &mut Vec<Found>) -> Option<()> {
-    if !root.is_dir() {
-        let name = root.file_name()?.to_str()?;
-        if Some(name) != skip {
-            out.push(Found {
-                path: root.to_path_buf(),
-                rel: format!("{prefix}{name}"),
-                meta: stat(root),
-            });
-        }
-        return Some(());
-    }
-    walk_dir(root, prefix, skip, out)
+/// The last run's metadata file, read an entry at a time.
+struct OldFile {
+    reader: Option<BufReader<fs::File>>,
+    read: u64, // entries read so far
+    field: Vec<u8>,
 }
 
-/// The files under `folder` (relative paths starting with `rel`), stat'ed; `skip` names a
-/// file of the first level that is left out.
-fn walk_dir(folder: &Path, rel: &str, skip: Option<&str>, out: &mut Vec<Found>) -> Option<()> {
-    let mut entries: Vec<(String, bool)> = Vec::new();
-    let listing = fs::read_dir(folder).ok()?;
-    for entry in listing {
-        let entry = entry.ok()?;
-        let name = entry.file_name().into_string().ok()?;
-        if name.starts_with('.') {
-            continue;
+impl OldFile {
+    fn next(&mut self) -> Result<Option<OldEntry>, Stop> {
+        let Some(reader) = self.reader.as_mut() else {
+            return Ok(None);
+        };
+        let mut fields: Vec<String> = Vec::with_capacity(6);
+        for _ in 0..6 {
+            self.field.clear();
+            let n = reader.read_until(0, &mut self.field)?;
+            if n == 0 && fields.is_empty() {
+                return Ok(None);
+            }
+            if self.field.pop() != Some(0) {
+                return Err(Stop::Declined);
+            }
+            fields.push(String::from_utf8(self.field.clone()).map_err(|_| Stop::Declined)?);
         }
-        let is_dir = entry.file_type().ok()?.is_dir();
-        entries.push((name, is_dir));
+        let num = |f: &str| f.parse::<i64>().map_err(|_| Stop::Declined);
+        let entry = OldEntry {
+            number: self.read,
+            root: num(&fields[0])? as usize,
+            meta: (
+                num(&fields[2])?,
+                num(&fields[3])?,
+                num(&fields[4])?,
+                num(&fields[5])?,
+            ),
+            rel: std::mem::take(&mut fields[1]),
+        };
+        self.read += 1;
+        Ok(Some(entry))
     }
-    entries.sort();
-    let dir = rustix::fs::open(
-        folder,
-        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
-        rustix::fs::Mode::empty(),
-    )
-    .ok()?;
-    // The files of this folder, stat'ed on two threads when there are many (a stat is a
-    // system call each, most of the walk's time).
-    let files: Vec<&str> = entries
-        .iter()
-        .filter(|(name, is_dir)| !is_dir && Some(name.as_str()) != skip)
-        .map(|(name, _)| name.as_str())
-        .collect();
-    let metas = stat_names(&dir, folder, &files);
-    let mut metas = metas.into_iter();
-    for (name, is_dir) in &entries {
-        if *is_dir {
-            walk_dir(&folder.join(name), &format!("{rel}{name}/"), None, out)?;
-        } else if Some(name.as_str()) == skip {
-            continue;
-        } else {
-            out.push(Found {
-                path: folder.join(name),
-                rel: format!("{rel}{name}"),
-                meta: metas.next()?,
-            });
-        }
-    }
-    Some(())
 }
+
+/// The comparison under way: the new metadata file, the old one beside it, what changed.
+struct Comparer {
+    out: BufWriter<fs::File>,
+    old: OldFile,
+    pending: Option<OldEntry>,
+    changes: Changes,
+    rels: Sha256,
+    seen_at_ns: Option<i64>,
+    verify: bool,
+    first_run: bool,
+}
+
+impl Comparer {
+    fn touch(&mut self, at: u64) {
+        self.changes.first_touched = Some(self.changes.first_touched.map_or(at, |f| f.min(at)));
+    }
+
+    fn advance(&mut self) -> Result<(), Stop> {
+        self.pending = self.old.next()?;
+        Ok(())
+    }
+
+    /// One file of the walk, in walk order.
+    fn file(&mut self, index: usize, path: &Path, rel: &str, meta: Meta) -> Result<(), Stop> {
+        write!(
+            self.out,
+            "{index}\0{rel}\0{}\0{}\0{}\0{}\0",
+            meta.0, meta.1, meta.2, meta.3
+        )?;
+        self.rels.update(rel.as_bytes());
+        self.rels.update([0u8]);
+        self.changes.count += 1;
+        // Entries of the old file before this one are files that are gone.
+        while let Some(e) = &self.pending {
+            if !(e.root < index || (e.root == index && walk_cmp(&e.rel, rel) == Ordering::Less)) {
+                break;
+            }
+            let number = e.number;
+            let gone = std::mem::take(&mut self.pending).map(|e| e.rel);
+            self.changes.deleted.extend(gone);
+            self.touch(number);
+            self.advance()?;
+        }
+        // The entry this file is (or, for a new file, is inserted before).
+        let at = self.pending.as_ref().map_or(self.old.read, |e| e.number);
+        if let Some(e) = &self.pending {
+            if e.root == index && e.rel == rel {
+                let same = e.meta == meta && meta.0 >= 0;
+                self.advance()?;
+                if same && !self.verify && !racy(meta.1, self.seen_at_ns) {
+                    self.changes.unchanged += 1;
+                    return Ok(());
+                }
+            }
+        }
+        self.touch(at);
+        if !self.first_run {
+            let text = path.to_str().ok_or(Stop::Declined)?;
+            self.changes
+                .candidates
+                .push((text.to_string(), rel.to_string()));
+        }
+        Ok(())
+    }
+
+    /// The files under `folder` in walk order (relative paths starting with `rel`); `skip`
+    /// names a file of the first level that is left out.
+    fn folder(
+        &mut self,
+        index: usize,
+        folder: &Path,
+        rel: &str,
+        skip: Option<&str>,
+    ) -> Result<(), Stop> {
+        let listing = Listing::read(folder)?;
+        let dir = rustix::fs::open(
+            folder,
+            rustix::fs::OFlags::RDONLY
+                | rustix::fs::OFlags::DIRECTORY
+                | rustix::fs::OFlags::CLOEXEC,
+            rustix::fs::Mode::empty(),
+        )
+        .map_err(|_| Stop::Declined)?;
+        let mut chunk: Vec<usize> = Vec::new();
+        for i in 0..listing.items.len() {
+            let name = listing.name(i);
+            if listing.items[i].2 {
+                self.files(index, &dir, folder, rel, &listing, &mut chunk)?;
+                self.folder(index, &folder.join(name), &format!("{rel}{name}/"), None)?;
+            } else if Some(name) != skip {
+                chunk.push(i);
+                if chunk.len() >= CHUNK {
+                    self.files(index, &dir, folder, rel, &listing, &mut chunk)?;
+                }
+            }
+        }
+        self.files(index, &dir, folder, rel, &listing, &mut chunk)
+    }
+
+    /// Stat a chunk of a folder's files and take them in order.
+    fn files(
+        &mut self,
+        index: usize,
+        dir: &rustix::fd::OwnedFd,
+        folder: &Path,
+        rel: &str,
+        listing: &Listing,
+        chunk: &mut Vec<usize>,
+    ) -> Result<(), Stop> {
+        let names: Vec<&str> = chunk.iter().map(|&i| listing.name(i)).collect();
+        let metas = stat_names(dir, folder, &names);
+        for (name, meta) in names.iter().zip(metas) {
+            self.file(index, &folder.join(name), &format!("{rel}{name}"), meta)?;
+        }
+        chunk.clear();
+        Ok(())
+    }
+}
+
+/// Files stat'ed at once (a bounded batch: memory stays flat whatever a folder holds).
+const CHUNK: usize = 4096;
 
 fn stat_names(dir: &rustix::fd::OwnedFd, folder: &Path, names: &[&str]) -> Vec<Meta> {
     let one = |name: &&str| stat_at(dir, name, &folder.join(name));
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(4);
-    if names.len() < 2048 || threads < 2 {
+    if names.len() < 1024 || threads < 2 {
         return names.iter().map(one).collect();
     }
     let size = names.len().div_ceil(threads);
@@ -172,9 +324,81 @@ fn stat_names(dir: &rustix::fd::OwnedFd, folder: &Path, names: &[&str]) -> Vec<M
     })
 }
 
-/// One entry of a metadata file.
+/// Walk `roots` ((root, prefix) in argument order), write their metadata to `new`, and compare
+/// with `old` (the last run's file), streaming both. Ok(None): declined (a name that is not
+/// UTF-8, an unreadable folder or old file; the reference then does the work).
+pub fn compare(
+    roots: &[(String, String)],
+    old: Option<&Path>,
+    new: &Path,
+    seen_at_ns: Option<i64>,
+    verify: bool,
+    skip: Option<&str>,
+) -> io::Result<Option<Changes>> {
+    if let Some(parent) = new.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    let reader = match old {
+        Some(path) if path.exists() => {
+            Some(BufReader::with_capacity(1 << 16, fs::File::open(path)?))
+        }
+        _ => None,
+    };
+    let mut comparer = Comparer {
+        out: BufWriter::with_capacity(1 << 20, fs::File::create(new)?),
+        old: OldFile {
+            reader,
+            read: 0,
+            field: Vec::new(),
+        },
+        pending: None,
+        changes: Changes::default(),
+        rels: Sha256::new(),
+        seen_at_ns,
+        verify,
+        first_run: old.is_none(),
+    };
+    let walked = (|| -> Result<(), Stop> {
+        comparer.advance()?;
+        for (index, (root, prefix)) in roots.iter().enumerate() {
+            let root = Path::new(root);
+            if root.is_dir() {
+                comparer.folder(index, root, prefix, skip)?;
+            } else {
+                let name = root
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .ok_or(Stop::Declined)?;
+                if Some(name) != skip {
+                    comparer.file(index, root, &format!("{prefix}{name}"), stat(root))?;
+                }
+            }
+        }
+        while let Some(e) = comparer.pending.take() {
+            comparer.changes.deleted.push(e.rel);
+            comparer.touch(e.number);
+            comparer.advance()?;
+        }
+        Ok(())
+    })();
+    match walked {
+        Ok(()) => {}
+        Err(Stop::Declined) => return Ok(None),
+        Err(Stop::Io(err)) => return Err(err),
+    }
+    comparer.out.flush()?;
+    let mut changes = comparer.changes;
+    changes.rels_digest = comparer
+        .rels
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(Some(changes))
+}
+
+/// One entry of a metadata file read whole.
 struct Entry<'a> {
-    root: usize,
     rel: &'a str,
     meta: Meta,
 }
@@ -192,99 +416,11 @@ fn parse(data: &[u8]) -> Option<Vec<Entry<'_>>> {
         .chunks(6)
         .map(|f| {
             Some(Entry {
-                root: num(f[0])? as usize,
                 rel: std::str::from_utf8(f[1]).ok()?,
                 meta: (num(f[2])?, num(f[3])?, num(f[4])?, num(f[5])?),
             })
         })
         .collect()
-}
-
-/// Walk `roots` ((root, prefix) in argument order), write their metadata to `new`, and compare
-/// with `old` (the last run's file). Ok(None): declined (a name that is not UTF-8, or an
-/// unreadable old file, which the reference then handles).
-pub fn compare(
-    roots: &[(String, String)],
-    old: Option<&Path>,
-    new: &Path,
-    seen_at_ns: Option<i64>,
-    verify: bool,
-    skip: Option<&str>,
-) -> io::Result<Option<Changes>> {
-    let mut files: Vec<(usize, Found)> = Vec::new();
-    for (index, (root, prefix)) in roots.iter().enumerate() {
-        let mut found = Vec::new();
-        if walk_root(Path::new(root), prefix, skip, &mut found).is_none() {
-            return Ok(None);
-        }
-        files.extend(found.into_iter().map(|f| (index, f)));
-    }
-    let before = match old {
-        Some(path) if path.exists() => fs::read(path)?,
-        _ => Vec::new(),
-    };
-    let Some(previous) = parse(&before) else {
-        return Ok(None);
-    };
-    if let Some(parent) = new.parent() {
-        fs::create_dir_all(parent)?;
-    }
-    let mut out = BufWriter::with_capacity(1 << 20, fs::File::create(new)?);
-    let mut changes = Changes::default();
-    let mut last = previous.iter().enumerate().peekable();
-    let touch = |changes: &mut Changes, at: usize| {
-        let at = at as u64;
-        changes.first_touched = Some(changes.first_touched.map_or(at, |f| f.min(at)));
-    };
-    let mut rels = Sha256::new();
-    for (index, Found { path, rel, meta }) in &files {
-        let meta = *meta;
-        rels.update(rel.as_bytes());
-        rels.update([0u8]);
-        write!(
-            out,
-            "{index}\0{rel}\0{}\0{}\0{}\0{}\0",
-            meta.0, meta.1, meta.2, meta.3
-        )?;
-        changes.count += 1;
-        while let Some((at, e)) = last.peek() {
-            let before_this =
-                e.root < *index || (e.root == *index && walk_cmp(e.rel, rel) == Ordering::Less);
-            if !before_this {
-                break;
-            }
-            changes.deleted.push(e.rel.to_string());
-            touch(&mut changes, *at);
-            last.next();
-        }
-        // The entry this file is (or, for a new file, is inserted before).
-        let at = last.peek().map_or(previous.len(), |(at, _)| *at);
-        if let Some((_, e)) = last.peek() {
-            if e.root == *index && e.rel == rel {
-                let same = e.meta == meta && meta.0 >= 0;
-                last.next();
-                if same && !verify && !racy(meta.1, seen_at_ns) {
-                    changes.unchanged += 1;
-                    continue;
-                }
-            }
-        }
-        touch(&mut changes, at);
-        if old.is_none() {
-            continue; // a first run: every file is new, none is listed
-        }
-        let Some(text) = path.to_str() else {
-            return Ok(None);
-        };
-        changes.candidates.push((text.to_string(), rel.clone()));
-    }
-    for (at, e) in last {
-        changes.deleted.push(e.rel.to_string());
-        touch(&mut changes, at);
-    }
-    changes.rels_digest = rels.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    out.flush()?;
-    Ok(Some(changes))
 }
 
 /// True when every file of a metadata file (written by `compare` for an output folder) still
