@@ -31,7 +31,7 @@ $(VENV)/.core: $(VENV)/.installed $(CORE_SOURCES) $(REFERENCE)
 	@if command -v cargo >/dev/null 2>&1; then \
 	  echo "building the compiled core (first build: about a minute)"; \
 	  PIPELINE_REFERENCE_DIGEST=$$($(PY) -c \
-	    'from pipeline.state import reference_digest; print(reference_digest())') \
+	    'from pipeline.defaults import reference_digest; print(reference_digest())') \
 	  $(BIN)/pip install --quiet --disable-pip-version-check ./core && touch $@; \
 	else \
 	  echo "cargo not found: the compiled core is not built; running on the Python implementation"; \

@@ -13,8 +13,7 @@ from __future__ import annotations
 import json
 import os
 import unicodedata
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -24,8 +23,9 @@ import orjson
 from pipeline.load.markdown import PlacedPage, Prepared
 from pipeline.record import ARTICLE, Record, Rejection, Warning_
 from pipeline.report import Tally
-from pipeline.scan import core_disabled, load_core
-from pipeline.state import CORE_MARK, reference_digest, staging_dir
+from pipeline.scan import core_disabled, load_core, utf8
+from pipeline.defaults import reference_digest
+from pipeline.state import CORE_MARK, staging_dir
 
 _core = load_core()
 
@@ -182,21 +182,36 @@ def outcomes(files: Iterable[tuple[str | Path, str]], run: CoreRun,
     def submit() -> bool:
         batch = []
         paths: dict[str, str | Path] = {}
+        odd = None
         for path, rel in source:
-            batch.append((str(path), rel))
+            text = str(path)
+            if not (utf8(text) and utf8(rel)):
+                # A name that is not UTF-8 (held with surrogate escapes) cannot cross to the
+                # core: the Python implementation takes the file, in its place.
+                odd = (path, rel)
+                break
+            batch.append((text, rel))
             paths[rel] = path
             if len(batch) >= BATCH:
                 break
-        if not batch:
-            return False
-        pending.append((run.core.submit(batch), paths))
-        return True
+        if batch:
+            pending.append((run.core.submit(batch), paths))
+        if odd is not None:
+            pending.append((None, {odd[1]: odd[0]}))
+        return bool(batch) or odd is not None
 
     for _ in range(IN_FLIGHT):
         if not submit():
             break
     while pending:
         handle, paths = pending.pop(0)
+        if handle is None:
+            ((rel, path),) = paths.items()
+            tally.python += 1
+            tally.declined["file name that is not UTF-8"] += 1
+            yield fallback(path, rel)
+            submit()
+            continue
         units = handle.wait()
         submit()  # keeps the threads busy while the results are handled here
         for item in units:

@@ -31,7 +31,7 @@ import time
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Callable, Iterator, Sequence
+from typing import IO, Any, Callable, Sequence
 
 from pipeline import scan
 

@@ -96,6 +96,13 @@ def process_file(path: str | Path, rel: str, work: Work,
     With `lookup`, an input whose exact bytes were migrated before under the same
     configuration is not parsed again: its cached outcome is used.
     """
+    if not scan.utf8(rel):
+        # A file name in another encoding (held with surrogate escapes): no output can carry
+        # it as it is. Listed with its undecodable bytes as \xNN.
+        shown = os.fsencode(rel).decode("utf-8", "backslashreplace")
+        rejection = Rejection(path=shown, field="path", kind="encoding", line=None,
+                              reason="file name is not valid UTF-8 (rename the file)")
+        return Done(rel, None, encode_outcome(rejection), True, rejection)
     try:
         data = read_bytes(path, rel, work.max_bytes)
     except PipelineError as err:
@@ -290,7 +297,8 @@ def migrate(inputs: Iterable[Path], options: Options,
         checked = found
         if checked is not None:
             prefetch = rerun.Prefetch.start(checked, options.out_dir, options.formats)
-    profile = load_profile(options.profile)
+    # (A rerun whose state key matched uses a profile of bytes that passed the schema then.)
+    profile = load_profile(options.profile, validated=checked is not None and not dry_run)
     writer_classes = [] if dry_run else [get_writer(name) for name in options.formats]
     if "markdown" in options.formats:
         get_target(options.target)  # fail on an unknown target before any work

@@ -154,6 +154,18 @@ def walk_key(index: int, rel: str) -> tuple[int, list[str]]:
     return (index, rel.split("/"))
 
 
+def utf8(text: str) -> bool:
+    """True when a str is valid UTF-8 text (a file name read with surrogate escapes for
+    undecodable bytes is not)."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def core_disabled() -> bool:
     """True when PIPELINE_CORE asks for the Python implementation alone."""
     return os.environ.get("PIPELINE_CORE", "1").strip().lower() in ("0", "false", "no", "off")

@@ -13,11 +13,10 @@ import os
 import shutil
 import sqlite3
 import time
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
-from pipeline.defaults import code_digest, reference_digest  # noqa: F401  (re-exported)
+from pipeline.defaults import code_digest
 from pipeline.record import Outcome, Record, Rejection, Warning_, record_json
 
 STATE_DIR = ".pipeline"

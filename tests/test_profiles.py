@@ -13,12 +13,8 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.errors import ConfigError
-from pipeline.transform.profile import (
-    PROFILES_DIR,
-    available,
-    load_profile,
-    parse_profile,
-)
+from pipeline.defaults import PROFILES_DIR, available
+from pipeline.transform.profile import load_profile, parse_profile
 from tests.conftest import FIXTURES, SEED
 
 DEFAULT = (PROFILES_DIR / "default.yaml").read_text(encoding="utf-8")

@@ -325,3 +325,53 @@ def test_kill_9_during_a_rerun(corpus: Path, tmp_path: Path) -> None:
         assert_complete(out)
         subprocess.run(cli, cwd=ROOT, check=False)
         same_as_clean(big, out, clean)
+
+
+def test_several_roots_a_file_and_a_name_that_is_not_utf8(tmp_path: Path) -> None:
+    """Inputs from two folders and a single file, one named in Latin-1 (the compiled core's
+    scan declines such a tree; the reference walks it): reruns stay equal to clean runs."""
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir()
+    (two / "deep").mkdir(parents=True)
+    docs = list(samples.generate(9, seed=21))
+    for i, (name, data) in enumerate(docs[:4]):
+        write_past(one / name, data, PAST + i)
+    for i, (name, data) in enumerate(docs[4:8]):
+        write_past((two / "deep" if i % 2 else two) / name, data, PAST + 10 + i)
+    single = tmp_path / docs[8][0]
+    write_past(single, docs[8][1], PAST + 20)
+    odd = os.fsdecode(b"caf\xe9.txt")
+    write_past(two / odd, docs[0][1].replace(b"\nid: ", b"\nid: 9"), PAST + 30)
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    args = [str(one), str(two), str(single)]
+
+    def again(target: Path) -> dict[str, Any]:
+        assert main(["migrate", *args, "--out", str(target), "-q"]) in (0, 1)
+        rerun: dict[str, Any] = json.loads((target / "report.json").read_text())["rerun"]
+        return rerun
+
+    def like_clean() -> None:
+        shutil.rmtree(clean, ignore_errors=True)
+        again(clean)
+        assert outputs(out) == outputs(clean)
+        assert report_of(out) == report_of(clean)
+
+    assert again(out)["mode"] == "full"
+    report = json.loads((out / "report.json").read_text())
+    assert [(r["path"], r["kind"]) for r in report["rejected"]] == \
+        [("two/caf\\xe9.txt", "encoding")]
+    assert again(out)["mode"] == "none"
+    victim = two / "deep" / docs[5][0]
+    write_past(victim, victim.read_bytes().replace(b"answer: >-\n    ", b"answer: >-\n    R ", 1),
+               PAST + 40)
+    # (The report names the odd file as no input is named: a splice declines.)
+    assert again(out)["mode"] == "full"
+    like_clean()
+    (two / odd).unlink()
+    assert again(out)["mode"] == "full"  # (the last report still names it)
+    like_clean()
+    write_past(victim, victim.read_bytes().replace(b"answer: >-\n    ", b"answer: >-\n    S ", 1),
+               PAST + 50)
+    assert again(out) == {"mode": "splice", "unchanged_by_metadata": 8, "hashed": 1,
+                          "processed": 1}
+    like_clean()

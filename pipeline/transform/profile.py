@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -13,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from pipeline.defaults import PROFILES_DIR, SCHEMAS_DIR, available, is_profile_file, profile_path
+from pipeline.defaults import SCHEMAS_DIR, available, is_profile_file, profile_path
 from pipeline.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -164,8 +163,9 @@ def _offending_key(error: jsonschema.ValidationError) -> list[Any]:
     return []
 
 
-def parse_profile(text: str, origin: str) -> Profile:
-    """Parse and validate a profile's YAML text; errors name the key and line."""
+def parse_profile(text: str, origin: str, validated: bool = False) -> Profile:
+    """Parse and validate a profile's YAML text; errors name the key and line. `validated`:
+    these exact bytes passed the schema before (the check is skipped)."""
     try:
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as err:
@@ -181,7 +181,7 @@ def parse_profile(text: str, origin: str) -> Profile:
         raise ConfigError(f"profile is not valid YAML: {err}", path=origin) from err
     if not isinstance(data, dict):
         raise ConfigError("profile must be a mapping", path=origin, line=1)
-    error = _schema_error(data)
+    error = None if validated else _schema_error(data)
     if error is not None:
         where = list(error.absolute_path) + _offending_key(error)
         raise ConfigError(error.message, path=origin, line=_line_of(text, where),
@@ -217,16 +217,18 @@ def _timezone(text: str) -> dt.tzinfo:
 
 
 @lru_cache(maxsize=32)
-def load_profile(name_or_path: str) -> Profile:
-    """Return a shipped profile by name, or a profile file by path (`.yaml`/`.yml`)."""
+def load_profile(name_or_path: str, validated: bool = False) -> Profile:
+    """Return a shipped profile by name, or a profile file by path (`.yaml`/`.yml`).
+    `validated`: its bytes passed the schema in an earlier run (a rerun whose state key,
+    which holds the profile's digest and the schemas', matched); the check is skipped."""
     candidate = Path(name_or_path)
     if is_profile_file(name_or_path):
         if not candidate.is_file():
             raise ConfigError(f"profile file not found: {name_or_path}",
                               fix=f"use a file path or one of: {', '.join(available())}")
-        return parse_profile(candidate.read_text(encoding="utf-8"), str(candidate))
+        return parse_profile(candidate.read_text(encoding="utf-8"), str(candidate), validated)
     path = profile_path(name_or_path)
     if not path.is_file():
         raise ConfigError(f"unknown profile {name_or_path!r}",
                           fix=f"valid profiles: {', '.join(available())}, or a .yaml file path")
-    return parse_profile(path.read_text(encoding="utf-8"), name_or_path)
+    return parse_profile(path.read_text(encoding="utf-8"), name_or_path, validated)
