@@ -86,15 +86,17 @@ def _timezone_minutes(profile: Any) -> int | None:
 class CoreRun:
     """The core configured for one run: which outputs it prepares, and its worker threads."""
 
-    def __init__(self, work: Any, threads: int) -> None:
-        """Configure the core from the run's Work (profile, writers, write options)."""
+    def __init__(self, work: Any, threads: int, spans: bool = True) -> None:
+        """Configure the core from the run's Work (profile, writers, write options);
+        `spans=False`: every record comes on its own, with its page's bytes."""
         names = [cls.name for cls in work.writers]
         options = work.write_options
         out_dir = options.out_dir
         markdown = "markdown" in names
         #: Records come in spans (columns, one operation per batch) when every writer takes them
         #: (Markdown: the generic target; a platform's pages are placed record by record).
-        self.spans = all(getattr(cls, "takes_spans", False) for cls in work.writers) and (
+        self.spans = spans and all(getattr(cls, "takes_spans", False)
+                                   for cls in work.writers) and (
             not markdown or options.target == "generic")
         staging = (str(staging_dir(Path(out_dir)) / f"core{os.getpid()}")
                    if out_dir is not None else None)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -262,6 +261,13 @@ def _workers(requested: int, files: Iterable[Any]) -> int:
     return (os.cpu_count() or 1) if count >= AUTO_POOL_FILES else 1
 
 
+def _temp_dir() -> str:
+    """The system's temporary folder (tempfile imported only for dry runs)."""
+    import tempfile
+
+    return tempfile.gettempdir()
+
+
 def settings(options: Options) -> dict[str, Any]:
     """The options that change what a run writes (part of the rerun state's key)."""
     return rerun.run_settings(options.formats, options.profile, options.target,
@@ -356,7 +362,7 @@ def migrate(inputs: Iterable[Path], options: Options,
 
         writers = [cls(options.out_dir, profile.shape, write_opts) for cls in writer_classes]
         corpus = CorpusIndex(staging_dir(options.out_dir) if not dry_run
-                             else Path(tempfile.gettempdir()))
+                             else Path(_temp_dir()))
         progress = _progress(files, options.quiet)
         with progress:
             for writer in writers:

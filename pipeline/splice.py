@@ -24,7 +24,7 @@ import time
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from pipeline import rerun, scan
 from pipeline.atomic import AtomicFile, SplicedFile, safe_relative, write_atomic
@@ -37,7 +37,7 @@ from pipeline.report import Report, Tally, render_json
 from pipeline.rerun import LEDGER_FIELDS as F
 from pipeline.rerun import Entry
 from pipeline.splice_report import spliced_report
-from pipeline.state import Manifest, PageIndex, config_key, encode_outcome, staging_dir
+from pipeline.state import Manifest, PageIndex, config_key, staging_dir
 from pipeline.transform.profile import Profile
 
 SPLICED, MAX_SHARE, MIN_LIMIT = rerun.SPLICED, rerun.MAX_SHARE, rerun.MIN_LIMIT
@@ -53,7 +53,9 @@ class Change:
     sha: str
     outcome: Record | Rejection
     prepared: tuple[Any, ...]
+    stored: bytes  # what the manifest keeps for it (pipeline.run.Done)
     page: tuple[str, bytes, str] | None = None  # (name, bytes, digest)
+    core: bool = False  # processed by the compiled core
 
 
 @dataclass
@@ -161,7 +163,7 @@ def _plan(ledger: Ledger, changes: scan.Changes, options: Any, profile: Profile,
           target: Any) -> Plan | None:
     """Hash the candidates, process the changed ones, and check that no input left alone
     could get another outcome; None when one could."""
-    from pipeline.run import Work, process_file
+    from pipeline.run import Work
 
     plan = Plan(ledger, deleted=set(changes.deleted))
     for rel in [rel for _, rel in changes.candidates] + list(plan.deleted):
@@ -190,17 +192,19 @@ def _plan(ledger: Ledger, changes: scan.Changes, options: Any, profile: Profile,
             del plan.old[rel]  # the same bytes: left alone
     if len(changed) + len(plan.deleted) > max(MIN_LIMIT, changes.count // MAX_SHARE):
         return None
-    for path, rel in changed:
-        done = process_file(path, rel, work)
+    for done, by_core in _process(changed, work):
+        rel = done.rel
         outcome = done.outcome
+        stored = done.text if done.stored is None else done.stored
         if isinstance(outcome, Rejection):
             if options.on_error == "fail":
                 return None  # the run stops there: the full run says so
-            plan.changed[rel] = Change(rel, done.sha256 or "", outcome, ())
+            plan.changed[rel] = Change(rel, done.sha256 or "", outcome, (), stored,
+                                       core=by_core)
             continue
         if len(done.prepared) != len(writers) or any(p is None for p in done.prepared):
             return None
-        change = Change(rel, done.sha256 or "", outcome, done.prepared)
+        change = Change(rel, done.sha256 or "", outcome, done.prepared, stored, core=by_core)
         if target is not None:
             page = done.prepared[options.formats.index("markdown")]
             try:
@@ -210,6 +214,31 @@ def _plan(ledger: Ledger, changes: scan.Changes, options: Any, profile: Profile,
             change.page = (name, page.data, page.digest)
         plan.changed[rel] = change
     return plan if _keys_are_free(plan) else None
+
+
+def _process(files: list[tuple[str, str]], work: Any) -> Iterator[tuple[Any, bool]]:
+    """The per-file work for the changed inputs, in order, as (pipeline.run.Done, by the
+    compiled core): on the core where it serves the run (a few milliseconds, where the Python
+    implementation's first file costs tens in imports and caches), one record at a time."""
+    from pipeline import core
+    from pipeline.run import process_file
+
+    if not files:
+        return
+    if core.usable_for(work) is not None:
+        for path, rel in files:
+            yield process_file(path, rel, work), False
+        return
+    run = core.CoreRun(work, 1, spans=False)
+    tally = Tally()
+    try:
+        python = 0
+        for done in core.outcomes(files, run, lambda path, rel: process_file(path, rel, work),
+                                  None, tally):
+            yield done, tally.python == python  # (a file the core declined went to Python)
+            python = tally.python
+    finally:
+        run.close()
 
 
 def _keys_are_free(plan: Plan) -> bool:
@@ -368,7 +397,8 @@ def _write(state: rerun.State, plan: Plan, changes: scan.Changes, inputs_file: P
         # The report is made while the kernel copies the tables.
         report = spliced_report(previous, plan, segments, added)
         report.inputs = changes.count
-        report.implementations = Tally(python=len(plan.changed))
+        by_core = sum(change.core for change in plan.changed.values())
+        report.implementations = Tally(core=by_core, python=len(plan.changed) - by_core)
         report.cached = report.inputs - len(plan.changed)
         report.rerun = {"mode": "splice", "unchanged_by_metadata": changes.unchanged,
                         "hashed": plan.hashed, "processed": len(plan.changed)}
@@ -493,7 +523,7 @@ def _manifest(plan: Plan, out_dir: Path, profile: Profile, options: Any) -> None
     try:
         for change in plan.changed.values():
             if change.sha:
-                manifest.store(change.rel, change.sha, encode_outcome(change.outcome))
+                manifest.store(change.rel, change.sha, change.stored)
     finally:
         manifest.close()
 

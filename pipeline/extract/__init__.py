@@ -6,7 +6,6 @@ import codecs
 import hashlib
 import heapq
 import os
-import tempfile
 from pathlib import Path
 from typing import IO, Iterable, Iterator
 
@@ -179,6 +178,8 @@ def _sorted_entries(folder: Path) -> Iterator[tuple[str, bool]]:
 
 def _spill(chunk: list[tuple[str, bool]]) -> IO[bytes]:
     """Write one sorted run: `d` or `f`, the name, NUL (a file name never holds a NUL)."""
+    import tempfile  # (only folders of more than LISTING_RUN entries need it)
+
     run = tempfile.TemporaryFile()
     for name, is_dir in sorted(chunk):
         run.write(b"d" if is_dir else b"f")
