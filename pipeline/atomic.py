@@ -183,6 +183,7 @@ class SplicedFile(threading.Thread):
         self.pending = [0, 0]  # [start, end) of the old range waiting to be copied
         self.skip = 0
         self.error: BaseException | None = None
+        self.closing = threading.Lock()
         self.start()
 
     def copy(self, start: int, end: int) -> None:
@@ -262,10 +263,12 @@ class SplicedFile(threading.Thread):
             self.new.abort()
 
     def close_old(self) -> None:
-        """Close the old file (freeing its blocks, once replaced, is the kernel's work)."""
-        if self.old >= 0:
-            os.close(self.old)
-            self.old = -1
+        """Close the old file (freeing its blocks, once replaced, is the kernel's work); once
+        only, whichever thread asks (a second close could hit a descriptor opened since)."""
+        with self.closing:
+            if self.old >= 0:
+                os.close(self.old)
+                self.old = -1
 
 
 def stage(tmp_dir: Path, name: str, data: bytes, durable: bool = False) -> Path:

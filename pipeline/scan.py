@@ -127,18 +127,51 @@ def update(base: Path, old: Path, new: Path, changed: Iterable[str]) -> None:
     to `base`, in the first root) stat'ed again, or dropped where they are gone: for an
     output folder where a run rewrote a few files (the check of `unchanged` stats by name, in
     any order)."""
-    redo = {os.fsencode(rel) for rel in changed}
-    with open(old, "rb") as handle:
-        fields = handle.read().split(b"\0")
+    redo = sorted({os.fsencode(rel) for rel in changed})
+    data = old.read_bytes()
+    cuts: list[tuple[int, int]] = []
+    for rel in redo:
+        # An entry of the first root is `0 NUL rel NUL` and four numbers, after the previous
+        # entry's last NUL; a path with a character other than a digit cannot be a number.
+        if rel.isdigit():
+            return _update_slowly(base, data, new, redo)
+        at = 0 if data.startswith(b"0\0" + rel + b"\0") else \
+            data.find(b"\x000\x00" + rel + b"\x00") + 1
+        if at == 0 and not data.startswith(b"0\0" + rel + b"\0"):
+            continue  # (not recorded: a new file)
+        end = at
+        for _ in range(_FIELDS):
+            end = data.index(b"\0", end) + 1
+        cuts.append((at, end))
+    kept: list[bytes] = []
+    start = 0
+    for at, end in sorted(cuts):
+        kept.append(data[start:at])
+        start = end
+    kept.append(data[start:])
+    _append_stats(base, kept, redo)
+    with open(new, "wb") as out:
+        out.write(b"".join(kept))
+
+
+def _update_slowly(base: Path, data: bytes, new: Path, redo: list[bytes]) -> None:
+    """`update`, entry by entry."""
+    fields = data.split(b"\0")
     fields.pop()
+    drop = set(redo)
     kept = [b"\0".join(fields[i:i + _FIELDS]) + b"\0" for i in range(0, len(fields), _FIELDS)
-            if fields[i + 1] not in redo]
-    for rel in sorted(redo):
+            if fields[i + 1] not in drop]
+    _append_stats(base, kept, redo)
+    with open(new, "wb") as out:
+        out.write(b"".join(kept))
+
+
+def _append_stats(base: Path, kept: list[bytes], redo: list[bytes]) -> None:
+    """The entries of the files that exist among `redo`, stat'ed now."""
+    for rel in redo:
         meta = _stat(os.path.join(base, os.fsdecode(rel)))
         if meta[0] >= 0:
             kept.append(_line(0, os.fsdecode(rel), meta))
-    with open(new, "wb") as out:
-        out.write(b"".join(kept))
 
 
 def read_rels(path: Path) -> Iterator[bytes]:

@@ -134,7 +134,7 @@ def splice(state: rerun.State, changes: scan.Changes, inputs_file: Path, options
     except (OSError, PipelineError):
         return None
     plan = _plan(ledger, changes, options, profile, target)
-    if plan is None or not _report_paths_known(previous, ledger, plan):
+    if plan is None:
         return None
     if prefetch is not None and plan.old and min(plan.old.values()) < prefetch.entries:
         return None  # (not reached: the prefetched entries are those before any touched one)
@@ -213,7 +213,7 @@ def _plan(ledger: Ledger, changes: scan.Changes, options: Any, profile: Profile,
                 return None
             change.page = (name, page.data, page.digest)
         plan.changed[rel] = change
-    return plan if _keys_are_free(plan) else None
+    return plan  # (whether the keys of the touched inputs are free is checked by _write)
 
 
 def _process(files: list[tuple[str, str]], work: Any) -> Iterator[tuple[Any, bool]]:
@@ -347,13 +347,13 @@ def _segments(inputs_file: Path, plan: Plan) -> list[tuple[int, int] | Change]:
 def _write(state: rerun.State, plan: Plan, changes: scan.Changes, inputs_file: Path,
            options: Any, profile: Profile, target: Any, started: float, seen_at: int,
            key: str, echo: Callable[[str], None], previous: dict[str, Any],
-           prefetch: rerun.Prefetch | None) -> Report:
+           prefetch: rerun.Prefetch | None) -> Report | None:
     """Write the spliced tables and ledger, the changed pages, the report and the new state
-    (`previous`: the last report; `prefetch`: the files begun already)."""
+    (`previous`: the last report; `prefetch`: the files begun already); None when the
+    touched inputs' keys turn out not to be free (checked while the kernel copies)."""
     out_dir: Path = options.out_dir
     ledger = plan.ledger
     segments = _segments(inputs_file, plan)
-    rerun.forget(out_dir)
     names = [name for name, _size, _mtime in state.data["tables"]]
     heads: list[int] = [*state.data["heads"], 0]  # (the ledger has no header)
     columns = len(heads)
@@ -392,6 +392,13 @@ def _write(state: rerun.State, plan: Plan, changes: scan.Changes, inputs_file: P
                     ends[t::columns] = array("q", (e + shift[t] for e in ends[t::columns]))
             position = list(ends[last:last + columns])
             new_ends.extend(ends)
+        # Checked while the kernel copies: only temporary files are written so far.
+        if not _keys_are_free(plan) or not _report_paths_known(previous, ledger, plan):
+            for table in files:
+                table.abort()
+                table.close_old()
+            return None
+        rerun.forget(out_dir)  # the outputs change from here on
         _pages(plan, out_dir, target)
         _manifest(plan, out_dir, profile, options)
         # The report is made while the kernel copies the tables.
@@ -413,11 +420,11 @@ def _write(state: rerun.State, plan: Plan, changes: scan.Changes, inputs_file: P
     except BaseException:
         for table in files:
             table.abort()
+            table.close_old()
         ends_path.unlink(missing_ok=True)
         raise
-    finally:
-        # (In the background: closing a replaced table frees its blocks, tens of ms.)
-        threading.Thread(target=_close_old, args=(files,)).start()
+    # (In the background: closing a replaced table frees its blocks, tens of ms.)
+    threading.Thread(target=_close_old, args=(files,)).start()
     handle = AtomicFile(out_dir / rerun.REPORT_NAME)
     handle.write(text)
     handle.commit()
