@@ -182,6 +182,7 @@ class SplicedFile(threading.Thread):
         self.ops: queue.SimpleQueue[tuple[str, Any, Any]] = queue.SimpleQueue()
         self.pending = [0, 0]  # [start, end) of the old range waiting to be copied
         self.skip = 0
+        self.dirty = False  # bytes queued since the last sync
         self.error: BaseException | None = None
         self.closing = threading.Lock()
         self.start()
@@ -202,17 +203,22 @@ class SplicedFile(threading.Thread):
         """Hand the queued range to the thread."""
         if self.pending[1] > self.pending[0]:
             self.ops.put(("copy", self.pending[0], self.pending[1]))
+            self.dirty = True
         self.pending = [0, 0]
 
     def write(self, data: bytes) -> None:
         """Append new bytes."""
         self.flush()
         self.ops.put(("write", data, None))
+        self.dirty = True
 
     def sync(self) -> None:
-        """Queue a sync of what is written so far (the final one then has less to write)."""
+        """Queue a sync of what is written so far (the final one then has less to write, or
+        nothing when nothing was queued since)."""
         self.flush()
-        self.ops.put(("sync", None, None))
+        if self.dirty:
+            self.ops.put(("sync", None, None))
+            self.dirty = False
 
     def run(self) -> None:
         """Carry out the queued operations until told to sync or stop."""
@@ -243,8 +249,7 @@ class SplicedFile(threading.Thread):
 
     def finish(self) -> None:
         """Wait for every byte to be written and synced; raise what failed."""
-        self.flush()
-        self.ops.put(("sync", None, None))
+        self.sync()
         self.ops.put(("stop", None, None))
         self.join()
         if self.error is not None:

@@ -314,20 +314,35 @@ def _record_bytes(change: Change, formats: tuple[str, ...], shape: str) -> list[
     return out
 
 
-def _segments(inputs_file: Path, plan: Plan) -> list[tuple[int, int] | Change]:
+def _segments(inputs_file: Path, plan: Plan, count: int) -> list[tuple[int, int] | Change]:
     """The new order of the inputs: runs [a, b) of the last ledger's entries left alone, and
-    the processed inputs between them."""
+    the processed inputs between them (`count`: the inputs now)."""
     ledger = plan.ledger
+    entries = len(ledger.index)
+    if not plan.deleted and count == entries and all(rel in plan.old for rel in plan.changed):
+        # The same inputs as last time, some of them changed: each keeps its place, and the
+        # inputs file need not be read.
+        segments: list[tuple[int, int] | Change] = []
+        a = 0
+        for i, name in sorted((plan.old[rel], rel) for rel in plan.changed):
+            if i > a:
+                segments.append((a, i))
+            segments.append(plan.changed[name])
+            a = i + 1
+        if a < entries:
+            segments.append((a, entries))
+        return segments
     changed = {os.fsencode(rel): change for rel, change in plan.changed.items()}
-    segments: list[tuple[int, int] | Change] = []
+    segments = []
     a = b = -1
-    for rel in scan.read_rels(inputs_file):
-        change = changed.get(rel)
+    for encoded in scan.read_rels(inputs_file):
+        change = changed.get(encoded)
         if change is None:
-            i = ledger.index.get(rel)
-            if i is None:  # (not reached: an input without an entry is new, so processed)
+            number = ledger.index.get(encoded)
+            if number is None:  # (not reached: an input without an entry is new: processed)
                 raise PipelineError("the last run's ledger does not match its inputs",
-                                    path=os.fsdecode(rel), fix="run again with --full")
+                                    path=os.fsdecode(encoded), fix="run again with --full")
+            i = number
             if i == b:
                 b += 1
                 continue
@@ -353,7 +368,7 @@ def _write(state: rerun.State, plan: Plan, changes: scan.Changes, inputs_file: P
     touched inputs' keys turn out not to be free (checked while the kernel copies)."""
     out_dir: Path = options.out_dir
     ledger = plan.ledger
-    segments = _segments(inputs_file, plan)
+    segments = _segments(inputs_file, plan, changes.count)
     names = [name for name, _size, _mtime in state.data["tables"]]
     heads: list[int] = [*state.data["heads"], 0]  # (the ledger has no header)
     columns = len(heads)
@@ -392,6 +407,8 @@ def _write(state: rerun.State, plan: Plan, changes: scan.Changes, inputs_file: P
                     ends[t::columns] = array("q", (e + shift[t] for e in ends[t::columns]))
             position = list(ends[last:last + columns])
             new_ends.extend(ends)
+        for table in files:
+            table.sync()  # (the threads sync while the rest is done here)
         # Checked while the kernel copies: only temporary files are written so far.
         if not _keys_are_free(plan) or not _report_paths_known(previous, ledger, plan):
             for table in files:

@@ -4,6 +4,7 @@ where the claimed ids changed."""
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import re
@@ -48,14 +49,24 @@ def spliced_report(previous: dict[str, Any], plan: Plan,
     """The report of the spliced outputs: the last report's entries of the inputs left alone,
     and those of the processed ones, in input order."""
     ledger = plan.ledger
-    # Where each input left alone now is, by segment: entries are put in input order by
-    # (segment, entry number), which is the new order.
-    where: dict[bytes, tuple[int, int]] = {}
-    rels = ledger.column(0)
-    for number, segment in enumerate(segments):
-        if isinstance(segment, tuple):
-            a, b = segment
-            where.update((rels[i], (number, i)) for i in range(a, b))
+    # Entries are put in input order by (segment, entry number), which is the new order. The
+    # runs of inputs left alone keep their order, so their segments' first entries increase:
+    # an input's segment is found by bisection.
+    kept = [(segment[0], segment[1], number) for number, segment in enumerate(segments)
+            if isinstance(segment, tuple)]
+    starts = [a for a, _b, _number in kept]
+
+    def place(path: str) -> tuple[int, int] | None:
+        """(segment, entry number) of an input left alone; None for one processed again or
+        deleted."""
+        i = ledger.index.get(os.fsencode(path))
+        if i is None:
+            return None
+        at = bisect.bisect_right(starts, i) - 1
+        if at < 0 or i >= kept[at][1]:
+            return None
+        return (kept[at][2], i)
+
     keyed: dict[str, list[tuple[tuple[int, int], dict[str, Any]]]] = {
         "rejected": [], "warnings": [], "dangling_links": []}
     redo_dangling = not plan.ids_unchanged
@@ -63,9 +74,9 @@ def spliced_report(previous: dict[str, Any], plan: Plan,
         if name == "dangling_links" and redo_dangling:
             continue
         for item in previous[name]:
-            place = where.get(os.fsencode(item["path"]))
-            if place is not None:  # (else an input processed again, or deleted)
-                items.append((place, item))
+            spot = place(item["path"])
+            if spot is not None:
+                items.append((spot, item))
     report = Report()
     report.migrated = previous["migrated"]
     report.parsers = dict(previous["parsers"])
@@ -80,17 +91,17 @@ def spliced_report(previous: dict[str, Any], plan: Plan,
                 if not report.parsers[parser]:
                     del report.parsers[parser]
     for number, fields in added:
-        place = (number, 0)
+        at_change = (number, 0)
         if fields[9]:
-            keyed["rejected"].append((place, json.loads(fields[9])))
+            keyed["rejected"].append((at_change, json.loads(fields[9])))
             continue
         report.migrated += 1
         if fields[5]:
             parser = fields[5].decode()
             report.parsers[parser] = report.parsers.get(parser, 0) + 1
-        keyed["warnings"].extend((place, w) for w in json.loads(fields[10] or b"[]"))
+        keyed["warnings"].extend((at_change, w) for w in json.loads(fields[10] or b"[]"))
         if not redo_dangling:
-            keyed["dangling_links"].extend((place, d) for d in _dangling(fields, plan.claimed))
+            keyed["dangling_links"].extend((at_change, d) for d in _dangling(fields, plan.claimed))
     if redo_dangling:
         # Some ids came or went: every article's links are checked again.
         found: list[tuple[tuple[int, int], dict[str, Any]]] = []
