@@ -30,7 +30,7 @@ def _value(text: bytes) -> Any:
     return int(text) if text.isdigit() else json.loads(text)
 
 
-def _dangling(fields: list[bytes], claimed: set[bytes]) -> list[dict[str, Any]]:
+def _dangling(fields: list[bytes], claimed: Any) -> list[dict[str, Any]]:
     """The related links of one ledger entry whose target id no record claims."""
     links = fields[6]
     if not links or fields[2] != rerun.ARTICLE:
@@ -104,6 +104,7 @@ def spliced_report(previous: dict[str, Any], plan: Plan,
             keyed["dangling_links"].extend((at_change, d) for d in _dangling(fields, plan.claimed))
     if redo_dangling:
         # Some ids came or went: every article's links are checked again.
+        plan.claimed.materialise()
         found: list[tuple[tuple[int, int], dict[str, Any]]] = []
         for number, segment in enumerate(segments):
             if not isinstance(segment, tuple):
