@@ -56,9 +56,19 @@ def spliced_report(previous: dict[str, Any], plan: Plan,
             if isinstance(segment, tuple)]
     starts = [a for a, _b, _number in kept]
 
+    last: list[Any] = [None, None]  # (path, place): an input's entries come together
+
     def place(path: str) -> tuple[int, int] | None:
         """(segment, entry number) of an input left alone; None for one processed again or
         deleted."""
+        if last[0] == path:
+            found: tuple[int, int] | None = last[1]
+            return found
+        last[0], last[1] = path, locate(path)
+        return last[1]
+
+    def locate(path: str) -> tuple[int, int] | None:
+        """`place`, looked up."""
         i = ledger.index.get(os.fsencode(path))
         if i is None:
             return None
