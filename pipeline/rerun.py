@@ -51,6 +51,11 @@ SPLICED = ("jsonl", "csv", "markdown")
 #: on every core is as quick as a splice, which processes the changed ones in this process.
 MAX_SHARE = 8
 MIN_LIMIT = 100
+
+
+def splice_limit(count: int) -> int:
+    """How many of `count` inputs may change (or go) for a splice (pipeline.splice)."""
+    return max(MIN_LIMIT, count // MAX_SHARE)
 #: Ledger statuses: an accepted article or generic record, a rejected file, a record rejected
 #: because an earlier file has its id, a record rejected by a writer after claiming its id.
 ARTICLE, GENERIC, REJECTED, DUPLICATE, OUTPUT = b"a", b"g", b"r", b"d", b"o"
@@ -189,7 +194,7 @@ def save(out_dir: Path, key: str, seen_at_ns: int, inputs: Path, ledger: Path,
     for name in tables:
         st = os.stat(out_dir / name)
         table_stats.append([name, st.st_size, st.st_mtime_ns])
-    ends = ledger.with_name(ledger.name.replace("ledger-", "ends-", 1))
+    ends = ends_path(ledger)
     data = {"layout": LAYOUT, "key": key, "seen_at": seen_at_ns, "inputs": inputs.name,
             "ledger": ledger.name, "ends": ends.name, "outputs": outputs.name,
             "tables": table_stats,
@@ -217,7 +222,7 @@ class Book:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.ends_path = path.with_name(path.name.replace("ledger-", "ends-", 1))
+        self.ends_path = ends_path(path)
         self.handle: IO[bytes] = open(path, "wb", buffering=1 << 20)
         self.ends_handle: IO[bytes] = open(self.ends_path, "wb", buffering=1 << 16)
         self.ends = array("q")  # (written out every few thousand inputs: memory stays flat)
@@ -428,7 +433,7 @@ class Prefetch:
 
         state, changes = checked.state, checked.changes
         first = changes.first_touched
-        limit = max(MIN_LIMIT, changes.count // MAX_SHARE)
+        limit = splice_limit(changes.count)
         if not checked.outputs_ok or not first or "heads" not in state.data \
                 or any(name not in SPLICED for name in formats) \
                 or len(changes.candidates) + len(changes.deleted) > limit \
@@ -471,3 +476,8 @@ class Prefetch:
 def ledger_path(out_dir: Path, seen_at: int) -> Path:
     """The ledger a run that started at `seen_at` writes."""
     return out_dir / STATE_DIR / f"ledger-{seen_at}-{os.getpid()}.bin"
+
+
+def ends_path(ledger: Path) -> Path:
+    """The file of table ends beside a ledger (see Book)."""
+    return ledger.with_name(ledger.name.replace("ledger-", "ends-", 1))

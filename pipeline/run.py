@@ -355,7 +355,7 @@ def migrate(inputs: Iterable[Path], options: Options,
             # Every input is processed: the outputs change, and until this run is complete
             # no state describes them.
             rerun.forget(options.out_dir)
-            book = rerun.Book(inputs_file.with_name(f"ledger-{stamp}.bin"))
+            book = rerun.Book(rerun.ledger_path(options.out_dir, seen_at))
             key = config_key(profile.data, max_bytes=options.max_bytes, shape=profile.shape)
             manifest = Manifest(options.out_dir, key) if options.incremental else None
         from pipeline import account, core  # (a splice or a quick check does without them)

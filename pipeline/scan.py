@@ -218,20 +218,20 @@ def load_core() -> Any:
     return pipeline_core
 
 
-def _compiled() -> Any:
-    """The compiled core's `compare_inputs`, when the core is installed and not disabled.
+def _compiled(name: str) -> Any:
+    """The compiled core's function `name`, when the core is installed and not disabled.
     (Loaded here rather than through pipeline.core, whose imports a rerun with nothing to do
     should not pay for; the scan does not depend on the reference the core was built from.)"""
     if core_disabled():
         return None
-    return getattr(load_core(), "compare_inputs", None)
+    return getattr(load_core(), name, None)
 
 
 def unchanged(base: Path, meta: Path) -> bool:
     """True when every file listed in a metadata file (written by `compare` for an output
     folder) still has its recorded size, times and inode: each stat'ed by name, no listing
     (files added since do not matter). On the compiled core where it can, else here."""
-    fast = None if core_disabled() else getattr(load_core(), "outputs_unchanged", None)
+    fast = _compiled("outputs_unchanged")
     if fast is not None:
         found = fast(str(base), str(meta))
         if found is not None:
@@ -249,7 +249,7 @@ def compare(roots: list[tuple[str, str]], old: Path | None, new: Path, seen_at_n
     """Walk the inputs, write their metadata to `new`, and compare them with `old` (the last
     run's file; None on a first run, when every file is a candidate): on the compiled core
     where it can, else here."""
-    fast = _compiled()
+    fast = _compiled("compare_inputs")
     if fast is not None:
         found = fast([(root, prefix) for root, prefix in roots],
                      None if old is None else str(old), str(new), seen_at_ns, verify, skip)

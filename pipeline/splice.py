@@ -40,7 +40,6 @@ from pipeline.splice_report import spliced_report
 from pipeline.state import Manifest, PageIndex, config_key, staging_dir
 from pipeline.transform.profile import Profile
 
-SPLICED, MAX_SHARE, MIN_LIMIT = rerun.SPLICED, rerun.MAX_SHARE, rerun.MIN_LIMIT
 #: Ledger statuses of records whose id is claimed (dangling links are checked against them).
 CLAIMED = (rerun.ARTICLE, rerun.OUTPUT)
 
@@ -116,7 +115,7 @@ def splice(state: rerun.State, changes: scan.Changes, inputs_file: Path, options
     input (nothing is written then; the caller aborts `prefetch`). `outputs_checked`: the
     quick check found every output as the last run left it; `prefetch`: the files it began."""
     out_dir: Path = options.out_dir
-    if any(name not in SPLICED for name in options.formats):
+    if any(name not in rerun.SPLICED for name in options.formats):
         return None
     target = get_target(options.target) if "markdown" in options.formats else None
     if target is not None and not target.pure:
@@ -190,7 +189,7 @@ def _plan(ledger: Ledger, changes: scan.Changes, options: Any, profile: Profile,
             changed.append((path, rel))
         else:
             del plan.old[rel]  # the same bytes: left alone
-    if len(changed) + len(plan.deleted) > max(MIN_LIMIT, changes.count // MAX_SHARE):
+    if len(changed) + len(plan.deleted) > rerun.splice_limit(changes.count):
         return None
     for done, by_core in _process(changed, work):
         rel = done.rel
@@ -409,7 +408,7 @@ def _write(state: rerun.State, plan: Plan, changes: scan.Changes, inputs_file: P
     heads: list[int] = [*state.data["heads"], 0]  # (the ledger has no header)
     columns = len(heads)
     ledger_path = rerun.ledger_path(out_dir, seen_at)
-    ends_path = ledger_path.with_name(ledger_path.name.replace("ledger-", "ends-", 1))
+    ends_path = rerun.ends_path(ledger_path)
     files: list[SplicedFile] = []  # each table, then the ledger
     added: list[tuple[int, list[bytes]]] = []  # (segment, fields) of processed inputs
     new_ends = array("q")

@@ -273,7 +273,7 @@ def test_a_changed_id_that_collides_processes_everything(corpus: Path, tmp_path:
 
 
 def test_python_scan_and_core_scan_agree(corpus: Path, tmp_path: Path) -> None:
-    core = scan._compiled()
+    core = scan._compiled("compare_inputs")
     if core is None:
         pytest.skip("the compiled core is not in use (PIPELINE_CORE=0 or not built)")
     (corpus / "sub").mkdir()
