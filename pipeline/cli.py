@@ -33,10 +33,28 @@ def _formats(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[
     return names
 
 
+class _Location(click.ParamType):
+    """A local path (which must exist, for an input) or a URL such as s3://bucket/prefix/."""
+
+    name = "path_or_url"
+
+    def __init__(self, must_exist: bool) -> None:
+        self.must_exist = must_exist
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> Path | str:
+        """A URL as it is (see pipeline.storage), a local path as a Path."""
+        text = str(value)
+        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", text):
+            return text
+        if self.must_exist and not os.path.exists(text):
+            self.fail(f"Path '{text}' does not exist.", param, ctx)
+        return Path(text)
+
+
 def _common(func: click.decorators.FC) -> click.decorators.FC:
     """Options shared by migrate and validate."""
-    func = click.argument("inputs", nargs=-1, required=True,
-                          type=click.Path(exists=True, path_type=Path))(func)
+    func = click.argument("inputs", nargs=-1, required=True, type=_Location(True))(func)
     func = click.option("--profile", default="default", show_default=True,
                         help=f"Source profile: one of {', '.join(available())}, "
                              "or a profile .yaml file.")(func)
@@ -75,8 +93,8 @@ def cli() -> None:
 
 @cli.command("migrate")
 @_common
-@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("output"), show_default=True, help="Output folder.")
+@click.option("--out", "-o", "out_dir", type=_Location(False), default=Path("output"),
+              show_default=True, help="Output folder, or a URL (s3://bucket/prefix/).")
 @click.option("--format", "-f", "formats", default=",".join(DEFAULT_FORMATS), show_default=True,
               callback=_formats, help="Comma-separated output formats.")
 @click.option("--target", "-t", default="generic", show_default=True,
@@ -93,9 +111,16 @@ def cli() -> None:
               help="Ignore the state of the last run and process every input again.")
 @click.option("--verify", is_flag=True,
               help="Hash every input, even those whose size and times say they are unchanged.")
-def migrate_cmd(inputs: tuple[Path, ...], out_dir: Path, formats: tuple[str, ...], target: str,
-                profile: str, workers: int, max_bytes: int, spreadsheet_safe: bool,
-                on_error: str, html: bool, full: bool, verify: bool, quiet: bool) -> int:
+@click.option("--engine", default="local", show_default=True,
+              type=click.Choice(["local", "dask"]),
+              help="local: this machine's cores; dask: a Dask cluster (see --scheduler).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT",
+              help="The Dask scheduler to run on (--engine dask; without it a local cluster "
+                   "of --workers processes is started).")
+def migrate_cmd(inputs: tuple[Path | str, ...], out_dir: Path | str, formats: tuple[str, ...],
+                target: str, profile: str, workers: int, max_bytes: int,
+                spreadsheet_safe: bool, on_error: str, html: bool, full: bool, verify: bool,
+                engine: str, scheduler: str | None, quiet: bool) -> int:
     """Migrate INPUT files and folders into the output folder.
 
     Writes each format, report.json, and one summary line on stderr. Exit code 0 when every
@@ -105,16 +130,31 @@ def migrate_cmd(inputs: tuple[Path, ...], out_dir: Path, formats: tuple[str, ...
     last run (the state is in DIR/.pipeline/); with nothing changed it only checks, in a
     fraction of a second. The outputs are always the same bytes as a clean run.
 
+    Inputs and --out may be URLs (s3://bucket/prefix/; credentials and endpoint from the AWS
+    environment variables or config files). With a URL, or --engine dask, the run is
+    partitioned: tables are written as ordered part files (articles/part-00000.jsonl, ...)
+    whose concatenation is the local run's file; pages and report.json are the same.
+
     \b
-    Example:
+    Examples:
       python -m pipeline migrate input/ --out output/ --format jsonl,csv,markdown --target generic
+      python -m pipeline migrate s3://legacy/export/ --out s3://site/migrated/ \\
+          --engine dask --scheduler tcp://10.0.0.5:8786
     """
     started = time.perf_counter()
+    if scheduler and engine != "dask":
+        raise click.UsageError("--scheduler needs --engine dask")
+    remote = any(isinstance(i, str) for i in (*inputs, out_dir))
+    if engine != "local" or remote:
+        return _partitioned(inputs, out_dir, formats, target, profile, workers, max_bytes,
+                            spreadsheet_safe, on_error, html, engine, scheduler, quiet)
+    inputs_local = tuple(Path(i) for i in inputs)
+    out_dir = Path(out_dir)
     checked = prefetch = None
     if not full and not verify:
         from pipeline.rerun import quick, run_settings
 
-        found = quick(list(inputs), out_dir,
+        found = quick(list(inputs_local), out_dir,
                       run_settings(formats, profile, target, max_bytes, spreadsheet_safe,
                                    on_error, html), verify, quiet, started)
         if isinstance(found, dict):
@@ -130,8 +170,27 @@ def migrate_cmd(inputs: tuple[Path, ...], out_dir: Path, formats: tuple[str, ...
     options = Options(out_dir=out_dir, formats=formats, profile=profile, target=target,
                       workers=workers, max_bytes=max_bytes, spreadsheet_safe=spreadsheet_safe,
                       on_error=on_error, incremental=not full, html=html, quiet=quiet)
-    return migrate(inputs, options, verify=verify, quick=False, checked=checked,
+    return migrate(inputs_local, options, verify=verify, quick=False, checked=checked,
                    started=started, prefetch=prefetch).exit_code
+
+
+def _partitioned(inputs: tuple[Path | str, ...], out_dir: Path | str, formats: tuple[str, ...],
+                 target: str, profile: str, workers: int, max_bytes: int,
+                 spreadsheet_safe: bool, on_error: str, html: bool, engine: str,
+                 scheduler: str | None, quiet: bool) -> int:
+    """`migrate` on an engine's partitioned run (a URL, or --engine dask)."""
+    from pipeline.engines import get_engine
+    from pipeline.run import Options
+
+    options = Options(out_dir=out_dir, formats=formats, profile=profile,  # type: ignore[arg-type]
+                      target=target, workers=workers, max_bytes=max_bytes,
+                      spreadsheet_safe=spreadsheet_safe, on_error=on_error,
+                      incremental=False, html=html, quiet=quiet)
+    settings = {"scheduler": scheduler, "workers": workers} if engine == "dask" else \
+        {"threads": workers}
+    with get_engine(engine, **settings) as runner:
+        report = runner.migrate(list(inputs), options)
+    return int(report.exit_code)
 
 
 @cli.command()
@@ -147,6 +206,9 @@ def validate(inputs: tuple[Path, ...], profile: str, workers: int, max_bytes: in
     """
     from pipeline.run import Options, migrate
 
+    if any(isinstance(i, str) for i in inputs):
+        raise ConfigError("validate reads local files and folders only",
+                          fix="copy the inputs here, or run migrate with the URL")
     options = Options(profile=profile, workers=workers, max_bytes=max_bytes, quiet=quiet)
     report = migrate(inputs, options, dry_run=True)
     if as_json:

@@ -79,11 +79,12 @@ class Record(Compact):
 
     def slim(self) -> "Record":
         """The part of the record the main process needs when the pool has serialised it
-        already: id, URL and related ids (corpus checks), source, warnings and parser."""
+        already: id, URL, slug and related ids (corpus checks, page places), source, warnings
+        and parser."""
         data = self.data
         slim: dict[str, Any] = {"source": data["source"]}
         if self.shape == ARTICLE:
-            slim.update(id=data["id"], url=data.get("url"),
+            slim.update(id=data["id"], url=data.get("url"), slug=data.get("slug"),
                         related=[{"id": link.get("id")} for link in data.get("related", ())])
         return Record(self.shape, slim, self.warnings, self.parser)
 

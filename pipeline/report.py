@@ -70,7 +70,7 @@ class Report:
             "outputs": self.outputs,
         }
 
-    def summary(self, out_dir: Path | None = None) -> str:
+    def summary(self, out_dir: Path | str | None = None) -> str:
         """Return the one-line human summary."""
         where = f" -> {out_dir}" if out_dir is not None else ""
         cached = f" ({self.cached} unchanged, from cache)" if self.cached else ""

@@ -146,10 +146,11 @@ def _work(item: tuple[str, str]) -> Done:
 
 def outcomes(files: Iterable[tuple[str | Path, str]], work: Work, workers: int,
              manifest: Manifest | None = None, tally: Tally | None = None,
-             threads: int = 0) -> Iterator[Done]:
+             threads: int = 0, spans: bool = True) -> Iterator[Done]:
     """Map the per-file work over the files, in input order: on the compiled core's `threads`
     native threads where it can serve the run (it declines files to this process), else on
-    `workers` processes of the Python implementation (0: automatic)."""
+    `workers` processes of the Python implementation (0: automatic). `spans=False`: every
+    record comes as a `Done` of its own, even from the core (see core.CoreRun)."""
     from pipeline import core  # (the compiled core's interface: a splice does without it)
 
     tally = tally if tally is not None else Tally()
@@ -158,7 +159,7 @@ def outcomes(files: Iterable[tuple[str | Path, str]], work: Work, workers: int,
     if core.usable_for(work) is None:
         lookup = manifest.lookup if manifest is not None else None
         outcome_lookup = manifest.outcome if manifest is not None else None
-        run = core.CoreRun(work, threads or os.cpu_count() or 1)
+        run = core.CoreRun(work, threads or os.cpu_count() or 1, spans)
         try:
             yield from core.outcomes(files, run, lambda path, rel: process_file(
                 path, rel, work, outcome_lookup), lookup, tally)

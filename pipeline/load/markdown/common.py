@@ -296,6 +296,11 @@ class PlatformTarget(Target):
                 self._last = (key, self.place(record.data))
         return self._last[1]
 
+    def place_at(self, record: Record, place: Placement) -> None:
+        """Give a record the placement an ordered pass chose for it elsewhere (a distributed
+        run places pages on its driver and renders them on the workers)."""
+        self._last = ((record.shape, record.path, record.data.get("id")), place)
+
     def page_path(self, record: Record) -> str:
         """Articles by slug (see article_path); generic documents keep their input path."""
         if record.shape == GENERIC:
