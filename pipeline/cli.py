@@ -117,10 +117,14 @@ def cli() -> None:
 @click.option("--scheduler", metavar="tcp://HOST:PORT",
               help="The Dask scheduler to run on (--engine dask; without it a local cluster "
                    "of --workers processes is started).")
+@click.option("--partition-files", type=click.IntRange(min=1), default=2000,
+              show_default=True,
+              help="Inputs per partition of a partitioned run (the unit of work and retry, "
+                   "and one part file per table).")
 def migrate_cmd(inputs: tuple[Path | str, ...], out_dir: Path | str, formats: tuple[str, ...],
                 target: str, profile: str, workers: int, max_bytes: int,
                 spreadsheet_safe: bool, on_error: str, html: bool, full: bool, verify: bool,
-                engine: str, scheduler: str | None, quiet: bool) -> int:
+                engine: str, scheduler: str | None, partition_files: int, quiet: bool) -> int:
     """Migrate INPUT files and folders into the output folder.
 
     Writes each format, report.json, and one summary line on stderr. Exit code 0 when every
@@ -147,7 +151,8 @@ def migrate_cmd(inputs: tuple[Path | str, ...], out_dir: Path | str, formats: tu
     remote = any(isinstance(i, str) for i in (*inputs, out_dir))
     if engine != "local" or remote:
         return _partitioned(inputs, out_dir, formats, target, profile, workers, max_bytes,
-                            spreadsheet_safe, on_error, html, engine, scheduler, quiet)
+                            spreadsheet_safe, on_error, html, engine, scheduler,
+                            partition_files, quiet)
     inputs_local = tuple(Path(i) for i in inputs)
     out_dir = Path(out_dir)
     checked = prefetch = None
@@ -177,7 +182,7 @@ def migrate_cmd(inputs: tuple[Path | str, ...], out_dir: Path | str, formats: tu
 def _partitioned(inputs: tuple[Path | str, ...], out_dir: Path | str, formats: tuple[str, ...],
                  target: str, profile: str, workers: int, max_bytes: int,
                  spreadsheet_safe: bool, on_error: str, html: bool, engine: str,
-                 scheduler: str | None, quiet: bool) -> int:
+                 scheduler: str | None, partition_files: int, quiet: bool) -> int:
     """`migrate` on an engine's partitioned run (a URL, or --engine dask)."""
     from pipeline.engines import get_engine
     from pipeline.run import Options
@@ -189,7 +194,7 @@ def _partitioned(inputs: tuple[Path | str, ...], out_dir: Path | str, formats: t
     settings = {"scheduler": scheduler, "workers": workers} if engine == "dask" else \
         {"threads": workers}
     with get_engine(engine, **settings) as runner:
-        report = runner.migrate(list(inputs), options)
+        report = runner.migrate(list(inputs), options, partition=partition_files)
     return int(report.exit_code)
 
 

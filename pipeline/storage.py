@@ -115,7 +115,13 @@ class Store:
             for path in paths:
                 Path(path).unlink(missing_ok=True)
             return
-        guard(self, lambda: self.fs.rm(paths))
+        fs = self.fs
+        try:
+            guard(self, lambda: fs.rm(paths))
+        except FileNotFoundError:
+            for path in paths:  # (some file systems refuse a batch holding a missing file)
+                if guard(self, lambda: fs.exists(path)):
+                    guard(self, lambda: fs.rm_file(path))
 
     def list_files(self, rel: str) -> list[str]:
         """The files under a subfolder, relative to this folder, sorted (none if missing)."""

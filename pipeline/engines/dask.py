@@ -72,11 +72,13 @@ class DaskEngine(Engine):
         return max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
 
     def migrate(self, inputs: list[Any], options: Any, **kwargs: Any) -> Any:
-        """Migrate on the cluster (pipeline.engines.partitioned)."""
+        """Migrate on the cluster (pipeline.engines.partitioned; `partition`: inputs per
+        partition, `echo`: where error and summary lines go)."""
         from pipeline.engines import partitioned
 
         return partitioned.migrate(self, [str(i) for i in inputs], options,
-                                   echo=kwargs.get("echo"), threads=1)
+                                   echo=kwargs.get("echo"), threads=1,
+                                   partition=kwargs.get("partition") or partitioned.PARTITION)
 
     def close(self) -> None:
         """Disconnect; stop the LocalCluster this engine started."""

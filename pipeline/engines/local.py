@@ -60,7 +60,9 @@ class LocalEngine(Engine):
         handle.value = None
 
     def migrate(self, inputs: list[Any], options: Any, **kwargs: Any) -> Any:
-        """Migrate: streaming for local folders, partitioned when a URL is involved."""
+        """Migrate: streaming for local folders (`kwargs` go to pipeline.run.migrate),
+        partitioned when a URL is involved (`partition`: inputs per partition)."""
+        partition = kwargs.pop("partition", None)
         if not any(storage.is_url(str(i)) for i in [*inputs, options.out_dir]):
             from pipeline.run import migrate
 
@@ -68,4 +70,5 @@ class LocalEngine(Engine):
         from pipeline.engines import partitioned
 
         return partitioned.migrate(self, [str(i) for i in inputs], options,
-                                   echo=kwargs.get("echo"), threads=self.threads)
+                                   echo=kwargs.get("echo"), threads=self.threads,
+                                   partition=partition or partitioned.PARTITION)

@@ -219,6 +219,10 @@ def _finish(out: storage.Store, options: Any, shape: str, planner: Planner,
             folder = resource["path"].rpartition(".")[0]
             resource["path"] = [p for p in parts
                                 if p.startswith(f"{folder}/") and p.endswith(".csv")]
+            # The header is in the first part only (the parts concatenated are the local
+            # file): read as one headless stream whose first row is skipped, which is how
+            # frictionless joins parts (it would drop the first row of every later part).
+            resource["dialect"] = {**resource["dialect"], "header": False, "commentRows": [1]}
         files["datapackage.json"] = (json.dumps(package, indent=2, ensure_ascii=False)
                                      + "\n").encode("utf-8")
         outputs.append("datapackage.json")

@@ -228,14 +228,15 @@ class Planner:
                 decisions.append(self.pages.last if self.pages is not None else WRITE)
         return decisions
 
-    def lose(self, dones: list[Any], reason: str) -> None:
+    def lose(self, rels: list[str], reason: str) -> None:
         """Inputs that could not be processed or written: listed as rejected, never as
         migrated (a run that cannot finish says which inputs are missing)."""
         from pipeline.record import Rejection
 
-        for done in dones:
-            self.report.rejected.append(Rejection(path=done.rel, reason=reason,
-                                                  kind="engine", field=None, line=None))
+        for rel in rels:
+            rejection = Rejection(path=rel, reason=reason, kind="engine")
+            self.report.rejected.append(rejection)
+            self.ledger.echo(f"Error: {rejection.one_line()}")
 
     def close(self) -> None:
         """Drop the scratch databases."""

@@ -300,27 +300,41 @@ def _caster(kind: str) -> Callable[[str], Any]:
     return str
 
 
-def _rows(path: Path, fields: list[dict[str, Any]],
+def _lines(paths: list[Path]) -> Iterator[str]:
+    """The lines of files read one after the other (a resource in parts: the header is in
+    the first part only, so the parts read in order are the one file of a local run)."""
+    for index, path in enumerate(paths):
+        with open(path, encoding="utf-8" if index else "utf-8-sig", newline="") as handle:
+            yield from handle
+
+
+def _paths(out_dir: Path, resource: dict[str, Any]) -> list[Path]:
+    """The files of a resource: its path, or its parts in order."""
+    path = resource["path"]
+    return [out_dir / p for p in path] if isinstance(path, list) else [out_dir / path]
+
+
+def _rows(paths: list[Path], fields: list[dict[str, Any]],
           unquote: bool) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield (line, typed row) from a CSV file described by Table Schema fields."""
+    """Yield (line, typed row) from CSV files described by Table Schema fields."""
     casters = {f["name"]: _caster(f["type"]) for f in fields}
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        for row in reader:
-            typed: dict[str, Any] = {}
-            for name, caster in casters.items():
-                text = row.get(name)
-                if text is None:
-                    raise LoadError(f"column {name!r} missing", path=str(path),
-                                    line=reader.line_num, field=name)
-                if unquote and text[:1] == "'" and caster is str:
-                    text = text[1:]  # undo spreadsheet-safe quoting
-                try:
-                    typed[name] = None if text == "" else caster(text)
-                except ValueError as err:
-                    raise LoadError(f"bad {name} value {text!r}: {err}", path=str(path),
-                                    line=reader.line_num, field=name) from err
-            yield reader.line_num, typed
+    path = paths[0] if len(paths) == 1 else paths[0].parent
+    reader = csv.DictReader(_lines(paths))
+    for row in reader:
+        typed: dict[str, Any] = {}
+        for name, caster in casters.items():
+            text = row.get(name)
+            if text is None:
+                raise LoadError(f"column {name!r} missing", path=str(path),
+                                line=reader.line_num, field=name)
+            if unquote and text[:1] == "'" and caster is str:
+                text = text[1:]  # undo spreadsheet-safe quoting
+            try:
+                typed[name] = None if text == "" else caster(text)
+            except ValueError as err:
+                raise LoadError(f"bad {name} value {text!r}: {err}", path=str(path),
+                                line=reader.line_num, field=name) from err
+        yield reader.line_num, typed
 
 
 def read_datapackage(out_dir: Path) -> dict[str, Any]:
@@ -346,7 +360,7 @@ def read_csv(out_dir: Path) -> Iterator[Record]:
     package = read_datapackage(out_dir)
     resources = {r["name"]: r for r in package["resources"]}
     unquote = bool(package.get("x-spreadsheet-safe"))
-    articles = _rows(out_dir / resources["articles"]["path"],
+    articles = _rows(_paths(out_dir, resources["articles"]),
                      resources["articles"]["schema"]["fields"], unquote)
     if "related" not in resources:
         for _, row in articles:
@@ -354,7 +368,7 @@ def read_csv(out_dir: Path) -> Iterator[Record]:
                 "front_matter": row["front_matter"] or {}, "body": row["body"] or "",
                 "source": {"path": row["source_path"], "sha256": row["source_sha256"]}})
         return
-    related = _rows(out_dir / resources["related"]["path"],
+    related = _rows(_paths(out_dir, resources["related"]),
                     resources["related"]["schema"]["fields"], unquote)
     pending = next(related, None)
     for _, row in articles:

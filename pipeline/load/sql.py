@@ -91,9 +91,22 @@ def _create_table(resource: dict[str, Any], types: dict[str, str]) -> str:
     return f"CREATE TABLE {quote_identifier(resource['name'])} (\n  {body}\n)"
 
 
-def _insert(resource: dict[str, Any], path: Path, types: dict[str, str],
+def _read_csv(paths: list[Path], header: bool, columns: str, nulls: str) -> str:
+    """read_csv over files of one layout, every column typed explicitly."""
+    files = ", ".join(quote_literal(str(p)) for p in paths)
+    # auto_detect off: the types come from datapackage.json, never from DuckDB's sniffer.
+    return (f"read_csv([{files}], auto_detect = false, header = {str(header).lower()}, "
+            f"delim = ',', quote = '\"', escape = '\"', new_line = '\\r\\n', "
+            f"nullstr = [{nulls}], max_line_size = {MAX_LINE_SIZE}, columns = {{{columns}}})")
+
+
+def _insert(resource: dict[str, Any], paths: list[Path], types: dict[str, str],
             unquote: bool) -> str:
-    """INSERT ... SELECT FROM read_csv for one resource, every column typed explicitly."""
+    """INSERT ... SELECT FROM read_csv for one resource, every column typed explicitly.
+
+    A resource in parts (a partitioned run) has its header in the first part only: the
+    parts concatenated are the one file a local run writes.
+    """
     columns = ", ".join(f"{quote_literal(name)}: {quote_literal(kind)}"
                         for name, kind in types.items())
     missing = resource["schema"].get("missingValues", [""])
@@ -106,12 +119,13 @@ def _insert(resource: dict[str, Any], path: Path, types: dict[str, str],
             column = (f"CASE WHEN starts_with({column}, '''') THEN {column}[2:] "
                       f"ELSE {column} END AS {column}")
         select.append(column)
-    # auto_detect off: the types come from datapackage.json, never from DuckDB's sniffer.
+    source = _read_csv(paths[:1], True, columns, nulls)
+    if len(paths) > 1:
+        source = (f"(SELECT * FROM {source} UNION ALL "
+                  f"SELECT * FROM {_read_csv(paths[1:], False, columns, nulls)})")
     return (f"INSERT INTO {quote_identifier(resource['name'])}\n"
             f"SELECT {', '.join(select)}\n"
-            f"FROM read_csv({quote_literal(str(path))}, auto_detect = false, header = true, "
-            f"delim = ',', quote = '\"', escape = '\"', nullstr = [{nulls}], "
-            f"max_line_size = {MAX_LINE_SIZE}, columns = {{{columns}}})")
+            f"FROM {source}")
 
 
 def duckdb_statements(out_dir: Path, json_type: str = "JSON") -> list[str]:
@@ -126,10 +140,11 @@ def duckdb_statements(out_dir: Path, json_type: str = "JSON") -> list[str]:
         try:
             types = duckdb_types(resource["schema"]["fields"], json_type)
         except LoadError as err:
-            err.path = str(out_dir / resource["path"])
+            err.path = str(out_dir / "datapackage.json")
             raise
         creates.append(_create_table(resource, types))
-        inserts.append(_insert(resource, out_dir / resource["path"], types, unquote))
+        paths = resource["path"] if isinstance(resource["path"], list) else [resource["path"]]
+        inserts.append(_insert(resource, [out_dir / p for p in paths], types, unquote))
     return [*creates, *inserts]
 
 
