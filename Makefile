@@ -69,7 +69,8 @@ clean:
 	touch output/.gitkeep
 
 ## benchmark: the naive script, the I/O floor and the pipeline at N (default 20000); the floor
-## and the pipeline alone at FLOOR_N (100000); peak memory at N and 10 x N
+## and the pipeline alone at FLOOR_N (100000); peak memory at N and 10 x N; the engines (local,
+## dask on a running cluster and on a LocalCluster, S3 to S3 with and without a killed worker)
 N ?= 20000
 FLOOR_N ?= 100000
 ROUNDS ?= 3
@@ -78,3 +79,4 @@ bench: $(VENV)/.installed-test $(VENV)/.core
 	$(PY) bench/run_bench.py --n $(FLOOR_N) --rounds $(ROUNDS) --floor-only \
 	    --out bench/out/results-floor.json
 	$(PY) bench/run_bench.py --n $(N) --rounds $(ROUNDS) --rss-scale --out bench/out/results-rss.json
+	$(PY) bench/engines.py --n $(N) --rounds $(ROUNDS) --s3

@@ -69,7 +69,7 @@ def same_url(path: str, url: Any, first: str) -> Warning_:
                                  "page at another URL")
 
 
-def _reject(ledger: Ledger, rejection: Rejection) -> bool:
+def reject(ledger: Ledger, rejection: Rejection) -> bool:
     """Report a rejected file; True when the run stops here (--on-error fail)."""
     ledger.report.rejected.append(rejection)
     ledger.clear()
@@ -116,7 +116,7 @@ def one(ledger: Ledger, done: Any) -> bool:
             ledger.book.add(done.rel, done.sha256, status,
                             None if status == REJECTED else claimed, page=ledger.page(),
                             ends=ledger.positions(), rejection=outcome.as_dict())
-        return _reject(ledger, outcome)
+        return reject(ledger, outcome)
     report.migrated += 1
     warnings = list(outcome.warnings)
     if outcome.parser:
@@ -164,7 +164,7 @@ def span(ledger: Ledger, span: Span) -> bool:
         if stop < n:
             if book is not None:
                 ends[stop] = ledger.positions()
-            if _reject(ledger, duplicate_id(span.rels[stop], span.ids[stop], taken[stop])):
+            if reject(ledger, duplicate_id(span.rels[stop], span.ids[stop], taken[stop])):
                 stopped = True
                 break
         start = stop + 1

@@ -140,7 +140,7 @@ def migrate_cmd(inputs: tuple[Path | str, ...], out_dir: Path | str, formats: tu
     whose concatenation is the local run's file; pages and report.json are the same.
 
     \b
-    Examples:
+    Example:
       python -m pipeline migrate input/ --out output/ --format jsonl,csv,markdown --target generic
       python -m pipeline migrate s3://legacy/export/ --out s3://site/migrated/ \\
           --engine dask --scheduler tcp://10.0.0.5:8786

@@ -368,6 +368,12 @@ class PageIndex(_Batched):
         row = _page_row(rel, digest, size, self.run)
         self._add(row[0], row)
 
+    def placed_now(self, rel: str) -> bool:
+        """True when this run took the page name (any case)."""
+        self._flush()
+        row = self._row(rel.lower())
+        return row is not None and row[0] == self.run
+
     def empty(self) -> bool:
         """True when the index holds no page of any run."""
         return self.conn.execute("SELECT 1 FROM pages LIMIT 1").fetchone() is None

@@ -103,9 +103,7 @@ class PagePlan(MarkdownWriter):
 
     def produced(self, rel: str) -> bool:
         """True when this run placed a page of that name (relative to the target folder)."""
-        self.index._flush()
-        row = self.index._row(rel.lower())
-        return row is not None and row[0] == self.index.run
+        return self.index.placed_now(rel)
 
     def close(self) -> list[Path]:
         """Close the index (nothing written here)."""
@@ -196,7 +194,7 @@ class Planner:
             if i in taken:
                 outcome = account.duplicate_id(outcome.path, outcome.data["id"], taken[i])
             if not isinstance(outcome, Record):
-                account._reject(ledger, outcome)
+                account.reject(ledger, outcome)
                 continue
             report.migrated += 1
             if outcome.parser:

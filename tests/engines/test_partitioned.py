@@ -191,7 +191,7 @@ def test_formats_a_partitioned_run_does_not_write_are_refused(tmp_path: Path,
                                                              ) -> None:
     with pytest.raises(ConfigError, match="parquet"):
         _parted([INPUT_DIR], tmp_path / "out", 10, formats=("jsonl", "parquet"))
-    code = main(["migrate", str(INPUT_DIR), "--out", "memory://x/out", "--format", "sql"])
+    code = main(["migrate", str(INPUT_DIR), "--out", "memory://x/out", "--format", "parquet"])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and err.startswith("Error: ")
     assert not fsspec.filesystem("memory").exists("/x/out/report.json")
