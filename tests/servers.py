@@ -126,7 +126,32 @@ def log_tail(path: Path, lines: int = 40) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-class SeaweedS3:
+class _Server:
+    """A server started by `start()` and stopped by `stop()`, also as a context manager."""
+
+    def start(self) -> Any:
+        """Start the server; return self."""
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        """Stop the server by process id."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Any:
+        """Start (if not started) and return self."""
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Stop, whether the block raised or not."""
+        self.stop()
+
+
+class SeaweedS3(_Server):
     """A SeaweedFS `weed mini` (master, volume, filer, S3, WebDAV, admin) on 127.0.0.1 with one signed identity."""
 
     region = "us-east-1"
@@ -391,21 +416,9 @@ class SeaweedS3:
             shutil.rmtree(self.tmpdir, ignore_errors=True)
             self.tmpdir = None
 
-    def __enter__(self) -> SeaweedS3:
-        """Start (if not started) and return self."""
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Stop, whether the block raised or not."""
-        self.stop()
 
 
-class DaskCluster:
+class DaskCluster(_Server):
     """A real `dask scheduler` and N `dask worker` processes (one worker each, nanny by default) on 127.0.0.1."""
 
     def __init__(
@@ -644,15 +657,3 @@ class DaskCluster:
         self.worker_ports = []
         self.ports = {}
 
-    def __enter__(self) -> DaskCluster:
-        """Start (if not started) and return self."""
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Stop, whether the block raised or not."""
-        self.stop()
