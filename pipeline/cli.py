@@ -89,13 +89,18 @@ def cli() -> None:
                    "bad file, leaving the previous outputs in place.")
 @click.option("--html", is_flag=True,
               help="Add answer_html (the answer rendered as HTML) to jsonl, csv and parquet.")
+@click.option("--assets", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The legacy site's static folder: every local image or file the documents "
+                   "reference is copied from it into the Markdown target's static folder "
+                   "(missing ones are listed in report.json).")
 @click.option("--full", is_flag=True,
               help="Ignore the state of the last run and process every input again.")
 @click.option("--verify", is_flag=True,
               help="Hash every input, even those whose size and times say they are unchanged.")
 def migrate_cmd(inputs: tuple[Path, ...], out_dir: Path, formats: tuple[str, ...], target: str,
                 profile: str, workers: int, max_bytes: int, spreadsheet_safe: bool,
-                on_error: str, html: bool, full: bool, verify: bool, quiet: bool) -> int:
+                on_error: str, html: bool, assets: Path | None, full: bool, verify: bool,
+                quiet: bool) -> int:
     """Migrate INPUT files and folders into the output folder.
 
     Writes each format, report.json, and one summary line on stderr. Exit code 0 when every
@@ -111,7 +116,7 @@ def migrate_cmd(inputs: tuple[Path, ...], out_dir: Path, formats: tuple[str, ...
     """
     started = time.perf_counter()
     checked = prefetch = None
-    if not full and not verify:
+    if not full and not verify and assets is None:  # (files under --assets may have changed)
         from pipeline.rerun import quick, run_settings
 
         found = quick(list(inputs), out_dir,
@@ -129,7 +134,8 @@ def migrate_cmd(inputs: tuple[Path, ...], out_dir: Path, formats: tuple[str, ...
 
     options = Options(out_dir=out_dir, formats=formats, profile=profile, target=target,
                       workers=workers, max_bytes=max_bytes, spreadsheet_safe=spreadsheet_safe,
-                      on_error=on_error, incremental=not full, html=html, quiet=quiet)
+                      on_error=on_error, incremental=not full, html=html, quiet=quiet,
+                      assets=assets)
     return migrate(inputs, options, verify=verify, quick=False, checked=checked,
                    started=started, prefetch=prefetch).exit_code
 

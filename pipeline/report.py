@@ -52,6 +52,12 @@ class Report:
     #: unchanged from their metadata alone, inputs hashed, inputs processed, and whether the
     #: tables were rewritten from the previous ones rather than from every record.
     rerun: dict[str, Any] = field(default_factory=dict)
+    #: Internal links that match no record, and files referenced but not found under
+    #: --assets (or refused), when the profile checks links (pipeline.links).
+    broken_links: list[dict[str, Any]] = field(default_factory=list)
+    missing_assets: list[dict[str, Any]] = field(default_factory=list)
+    assets: dict[str, int] = field(default_factory=dict)  # files copied from --assets
+    links: dict[str, int] = field(default_factory=dict)  # internal references found
 
     def as_dict(self) -> dict[str, Any]:
         """Return the report.json form (keys in the contract's order)."""
@@ -61,6 +67,10 @@ class Report:
             "rejected": [r.as_dict() for r in self.rejected],
             "warnings": [w.as_dict() for w in self.warnings],
             "dangling_links": self.dangling_links,
+            "broken_links": self.broken_links,
+            "missing_assets": self.missing_assets,
+            **({"links": self.links} if self.links else {}),
+            **({"assets": self.assets} if self.assets else {}),
             "seconds": round(self.seconds, 3),
             "cached": self.cached,
             "parsers": dict(sorted(self.parsers.items())),
@@ -99,7 +109,10 @@ class Report:
                    stopped=data["stopped"],
                    implementations=Tally(tally.get("core", 0), tally.get("python", 0),
                                          Counter(tally.get("core_declined", {}))),
-                   rerun=data.get("rerun", {}))
+                   rerun=data.get("rerun", {}),
+                   broken_links=data.get("broken_links", []),
+                   missing_assets=data.get("missing_assets", []),
+                   assets=data.get("assets", {}), links=data.get("links", {}))
 
     @property
     def exit_code(self) -> int:

@@ -5,7 +5,7 @@
 use super::dates;
 use super::escapes::decode_escapes;
 use super::jsonsafe::json_safe;
-use super::profile::{FieldRule, FieldType, Profile};
+use super::profile::{FieldRule, FieldType, Html, Profile};
 use super::{split_list, Raw, Warning};
 use crate::errors::{Fail, Result};
 use crate::pyfmt::{self, float_repr, str_repr};
@@ -122,6 +122,7 @@ impl Context<'_, '_> {
                 } else {
                     text
                 };
+                declines_html(rule.html, &text)?;
                 Ok(if pyfmt::is_blank(&text) {
                     Value::Null
                 } else {
@@ -280,4 +281,14 @@ fn number_text(s: &str) -> Option<f64> {
 fn looks_special(s: &str) -> bool {
     let lower = s.to_ascii_lowercase();
     lower.contains("inf") || lower.contains("nan") || s.contains('_')
+}
+
+/// The reference converts HTML text (`html: true`, or `auto` and a tag in it) to Markdown,
+/// which the core does not: it declines such text (any `<` for `auto`: a superset).
+pub fn declines_html(html: Html, text: &str) -> Result<()> {
+    match html {
+        Html::On => Err(Fail::decline("HTML field")),
+        Html::Auto if text.contains('<') => Err(Fail::decline("HTML field")),
+        _ => Ok(()),
+    }
 }

@@ -1,0 +1,141 @@
+"""HTML fields made into clean Markdown, and the rendering check that proves nothing was lost.
+
+A profile marks a field (or the body) `html: true` (always HTML) or `html: auto` (converted
+when the text holds an HTML tag, see `looks_like_html`). The converter is html-to-markdown
+(the Rust `html-to-markdown` package, see the README for the comparison with markdownify and
+html2text), set up for what Python-Markdown, Hugo's goldmark and Jekyll's kramdown all read the
+same way: ATX headings, `-` bullets, nested lists indented by four spaces, fenced code blocks,
+`*` and `_` escaped in text, `|` escaped in table cells, `&nbsp;` padding and empty wrappers
+dropped.
+
+`check` is the rendering check: the converted Markdown, rendered by Python-Markdown (the
+extensions of pipeline.load.html), must have the same text content (words, in order), the same
+links (href, in order) and the same images (src and alt, in order) as the source HTML. A run
+checks every field it converts and warns, naming the field, where the check fails.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from html.parser import HTMLParser
+from typing import Any
+
+#: An HTML element a legacy export's text may hold (`auto` converts text holding one).
+_TAG = re.compile(
+    r"</?(?:p|div|span|br|hr|ul|ol|li|dl|dt|dd|a|img|table|thead|tbody|tfoot|tr|td|th|"
+    r"h[1-6]|strong|em|b|i|u|s|del|ins|sub|sup|pre|code|blockquote|figure|figcaption|"
+    r"section|article|header|footer|small|mark|abbr|cite|q|kbd|samp|var)(?:\s[^<>]*)?/?>",
+    re.IGNORECASE)
+#: Blank lines left by dropped wrappers.
+_BLANK_RUNS = re.compile(r"\n{3,}")
+_TRAILING = re.compile(r"^[ \t]+$", re.MULTILINE)  # (a line's two final spaces are a <br>)
+#: Inline elements with no Markdown syntax common to the renderers.
+PRESERVED = ("sub", "sup", "del", "s", "ins", "u", "mark", "kbd", "samp", "var", "small", "q",
+             "abbr", "cite")
+#: Elements whose boundaries separate words (inline ones do not: `mc<sup>2</sup>` is `mc2`).
+_BLOCKS = frozenset({"p", "div", "br", "hr", "ul", "ol", "li", "dl", "dt", "dd", "table",
+                     "thead", "tbody", "tfoot", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5",
+                     "h6", "pre", "blockquote", "figure", "figcaption", "section", "article",
+                     "header", "footer", "img"})
+
+
+def looks_like_html(text: str) -> bool:
+    """True when `text` holds at least one HTML tag (what `html: auto` converts)."""
+    return "<" in text and _TAG.search(text) is not None
+
+
+@lru_cache(maxsize=1)
+def _options() -> Any:
+    """The converter's options (built once per process)."""
+    import html_to_markdown  # (imported where needed: only runs with HTML fields convert)
+
+    return html_to_markdown.ConversionOptions(
+        heading_style="atx", bullets="-", list_indent_width=4, strong_em_symbol="*",
+        escape_asterisks=True, escape_underscores=True, escape_misc=False, autolinks=False,
+        code_block_style="backticks", whitespace_mode="normalized", extract_metadata=False,
+        wrap=False, newline_style="spaces", br_in_tables=False,
+        # No Markdown for these in Python-Markdown or kramdown: kept as inline HTML, which all
+        # three renderers pass through.
+        preserve_tags=list(PRESERVED))
+
+
+def to_markdown(html: str) -> str:
+    """Convert an HTML fragment to Markdown (same text in, same text out)."""
+    import html_to_markdown
+
+    result = html_to_markdown.convert(html, _options())
+    content = getattr(result, "content", result)
+    text = content if isinstance(content, str) else ""
+    text = _TRAILING.sub("", text.replace("\r\n", "\n").replace("\xa0", " "))
+    return _BLANK_RUNS.sub("\n\n", text).strip("\n")
+
+
+# ------------------------------------------------------------------------------------------
+# The rendering check.
+# ------------------------------------------------------------------------------------------
+
+
+class _Content(HTMLParser):
+    """Collect an HTML fragment's words, links and images."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.chunks: list[str] = []
+        self.links: list[str] = []
+        self.images: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """A block's boundary separates words; links and images are noted."""
+        if tag in _BLOCKS:
+            self.chunks.append(" ")
+        values = dict(attrs)
+        if tag == "a" and values.get("href") is not None:
+            self.links.append(str(values["href"]).strip())
+        elif tag == "img" and values.get("src") is not None:
+            self.images.append((str(values["src"]).strip(), " ".join(
+                str(values.get("alt") or "").split())))
+
+    def handle_endtag(self, tag: str) -> None:
+        """A block's boundary separates words."""
+        if tag in _BLOCKS:
+            self.chunks.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        """Text, entities already decoded."""
+        self.chunks.append(data)
+
+
+def content(html: str) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """(words, link hrefs, image (src, alt)) of an HTML fragment, in document order."""
+    parser = _Content()
+    parser.feed(html)
+    parser.close()
+    words = "".join(parser.chunks).replace("\xa0", " ").split()
+    return words, parser.links, parser.images
+
+
+def render(markdown_text: str) -> str:
+    """Python-Markdown's HTML for a Markdown text (the extensions of pipeline.load.html)."""
+    from pipeline.load.html import answer_html
+
+    return answer_html(markdown_text)
+
+
+def check(html: str, markdown_text: str) -> list[str]:
+    """What the Markdown loses or changes against the source HTML, once rendered: [] when
+    the text content, the links and the images are the same."""
+    words, links, images = content(html)
+    got_words, got_links, got_images = content(render(markdown_text))
+    problems = []
+    if got_words != words:
+        at = next((i for i, (a, b) in enumerate(zip(words, got_words)) if a != b),
+                  min(len(words), len(got_words)))
+        problems.append(f"text differs at word {at + 1}: "
+                        f"{' '.join(words[at:at + 4])!r} became "
+                        f"{' '.join(got_words[at:at + 4])!r}")
+    if got_links != links:
+        problems.append(f"links differ: {links[:3]!r}... became {got_links[:3]!r}...")
+    if got_images != images:
+        problems.append(f"images differ: {images[:3]!r}... became {got_images[:3]!r}...")
+    return problems
