@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["generate", "write_samples", "main"]
+__all__ = ["generate", "planted", "asset_files", "write_samples", "main"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -145,6 +145,7 @@ _LAST_DAY = _dt.date(2025, 12, 31).toordinal()
 _PLUS_OFFSETS: tuple[str, ...] = ("+02:00", "+01:00", "+05:30", "+09:00", "+00:00")
 _MINUS_OFFSETS: tuple[str, ...] = ("-05:00", "-08:00", "-03:00", "-04:00")
 _BOM = b"\xef\xbb\xbf"
+_SITE_SALT = 0x517E  # (site documents' own random stream)
 
 
 # --------------------------------------------------------------------------------------------
@@ -429,8 +430,9 @@ def _related_targets(rng: random.Random, index: int, n: int, tokens: list[str]) 
     return targets
 
 
-def _document(index: int, n: int, seed: int, first_id: int, width: int) -> tuple[str, bytes]:
-    """Build one legacy document: (file name, file bytes)."""
+def _document(index: int, n: int, seed: int, first_id: int, width: int,
+              site: bool = False) -> tuple[str, bytes, dict[str, list[str]]]:
+    """Build one legacy document: (file name, file bytes, the references planted broken)."""
     rng = random.Random(_derive_seed(seed, index))
     meta = _meta(index, seed, first_id)
     ensure_ascii, escape_slash, extras = _ESCAPE_CYCLE[index % len(_ESCAPE_CYCLE)]
@@ -443,6 +445,17 @@ def _document(index: int, n: int, seed: int, first_id: int, width: int) -> tuple
 
     date_value, date_format = _date_value(rng, _DATE_CYCLE[index % len(_DATE_CYCLE)])
     answer, description, keywords = _answer(rng, meta, extras)
+    planted: dict[str, list[str]] = {"broken": [], "missing": []}
+    if site:
+        from pipeline import samples_site  # (HTML answers, links, images: a site's samples)
+
+        # A stream of its own: the draws above and below stay those of the plain document.
+        site_rng = random.Random(_derive_seed(seed, index) ^ _SITE_SALT)
+        answer = samples_site.decorate(
+            site_rng, answer, meta, n, lambda j: _meta(j, seed, first_id), planted,
+            _SUBJECT_SLUGS[index % len(_SUBJECTS)], index)
+        if index % 3 != 2:
+            answer = samples_site.to_legacy_html(site_rng, answer)
     title = esc(meta.question.text)
     subject = meta.subject.name
     lines = [
@@ -488,7 +501,8 @@ def _document(index: int, n: int, seed: int, first_id: int, width: int) -> tuple
     text = newline.join(lines) + (newline if final_newline else "")
     data = text.encode("utf-8")
     ext = ".md" if index % _MD_EVERY == _MD_EVERY - 1 else ".txt"
-    return f"q{index:0{width}d}_{meta.id}{ext}", (_BOM + data if bom else data)
+    name = f"{'w' if site else 'q'}{index:0{width}d}_{meta.id}{ext}"
+    return name, (_BOM + data if bom else data), planted
 
 
 # --------------------------------------------------------------------------------------------
@@ -496,8 +510,32 @@ def _document(index: int, n: int, seed: int, first_id: int, width: int) -> tuple
 # --------------------------------------------------------------------------------------------
 
 
-def generate(n: int, seed: int = 0, first_id: int = 200000) -> Iterator[tuple[str, bytes]]:
-    """Yield (file_name, file_bytes) for n legacy documents, deterministically and lazily."""
+def generate(n: int, seed: int = 0, first_id: int = 200000,
+             site: bool = False) -> Iterator[tuple[str, bytes]]:
+    """Yield (file_name, file_bytes) for n legacy documents, deterministically and lazily;
+    `site`: documents of a legacy site (`w...` files: HTML answers, internal links, images; see
+    pipeline.samples_site)."""
+    for name, data, _ in _documents(n, seed, first_id, site):
+        yield name, data
+
+
+def planted(n: int, seed: int = 0, first_id: int = 200000) -> list[tuple[str, str, str]]:
+    """(file name, "broken" or "missing", URL) of every reference that `generate(n, seed,
+    first_id, site=True)` planted broken, in file order."""
+    return [(name, kind, url) for name, _, found in _documents(n, seed, first_id, True)
+            for kind in ("broken", "missing") for url in found[kind]]
+
+
+def asset_files() -> dict[str, bytes]:
+    """The files of the site samples' assets folder: {site path: bytes}."""
+    from pipeline import samples_site
+
+    return samples_site.asset_files(_SUBJECT_SLUGS)
+
+
+def _documents(n: int, seed: int, first_id: int,
+               site: bool) -> Iterator[tuple[str, bytes, dict[str, list[str]]]]:
+    """`generate`, with each document's planted references."""
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
     if first_id < 1:
@@ -505,15 +543,31 @@ def generate(n: int, seed: int = 0, first_id: int = 200000) -> Iterator[tuple[st
     # Six digits as documented; wider only when needed so names still sort in generation order.
     width = max(6, len(str(max(n - 1, 0))))
     for index in range(n):
-        yield _document(index, n, seed, first_id, width)
+        yield _document(index, n, seed, first_id, width, site)
 
 
-def write_samples(out_dir: Path, n: int, seed: int = 0) -> list[Path]:
-    """Write generate(n, seed) into out_dir (created if missing) and return the paths."""
+#: Ids of the site documents written beside the plain ones (distinct from theirs).
+SITE_FIRST_ID = 300000
+#: The assets folder written beside site documents: hidden, so a migration of the folder does
+#: not take its files for documents.
+ASSETS_DIR = ".assets"
+
+
+def write_samples(out_dir: Path, n: int, seed: int = 0, site: int = 0) -> list[Path]:
+    """Write generate(n, seed) into out_dir (created if missing), and `site` documents of
+    generate(site, seed, SITE_FIRST_ID, site=True) with their assets folder (out_dir/.assets);
+    return the documents' paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
-    for name, data in generate(n, seed):
+    documents = list(generate(n, seed))
+    if site:
+        documents += generate(site, seed, SITE_FIRST_ID, site=True)
+        for url, data in asset_files().items():
+            path = out_dir / ASSETS_DIR / url.lstrip("/")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+    for name, data in documents:
         path = out_dir / name
         path.write_bytes(data)  # bytes, so no newline translation or locale encoding
         paths.append(path)
@@ -529,10 +583,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out_dir", type=Path, help="folder to write the documents into")
     parser.add_argument("-n", type=int, default=100, help="number of documents (default 100)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--site", type=int, default=0,
+                        help="also write this many documents of a legacy site (HTML answers, "
+                             "internal links, images) and their assets folder OUT_DIR/.assets")
     args = parser.parse_args(argv)
-    if args.n < 0:
-        parser.error("-n must be >= 0")  # exits with status 2, like other usage errors
-    paths = write_samples(args.out_dir, args.n, args.seed)
+    if args.n < 0 or args.site < 0:
+        parser.error("-n and --site must be >= 0")  # exits with status 2, like other usage errors
+    paths = write_samples(args.out_dir, args.n, args.seed, args.site)
     print(f"wrote {len(paths)} documents to {args.out_dir}", file=sys.stderr)
     return 0
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import threading
 import time
 from array import array
@@ -603,8 +604,8 @@ def _links_change(previous: dict[str, Any], options: Any, profile: Profile,
                   changes: scan.Changes) -> bool:
     """True when link checking (pipeline.links) could give another answer than the last run
     for an input this splice does not process: files copied from --assets, internal references
-    in the last run, or a changed input that may hold one (conservative: any `](`, `]:`, `<`
-    or `\\u` escape in its bytes)."""
+    in the last run, or a changed input that may hold one (conservative: any `](`, `]:`, `<a`,
+    `<i` or `\\u` escape in its bytes)."""
     if getattr(options, "assets", None) is not None:
         return True
     if not profile.link_fields:
@@ -616,6 +617,10 @@ def _links_change(previous: dict[str, Any], options: Any, profile: Profile,
             data = Path(path).read_bytes()
         except OSError:
             return True
-        if b"](" in data or b"]:" in data or b"<" in data or b"\\u" in data:
+        if _MAY_LINK.search(data):
             return True
     return False
+
+
+#: Bytes that may start a link in a field (pipeline.links.find_links), escaped or not.
+_MAY_LINK = re.compile(rb"\]\(|\]:|<(?:[aAiI]|[\x80-\xff])|\\u")

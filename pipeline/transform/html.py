@@ -27,6 +27,8 @@ _TAG = re.compile(
     r"h[1-6]|strong|em|b|i|u|s|del|ins|sub|sup|pre|code|blockquote|figure|figcaption|"
     r"section|article|header|footer|small|mark|abbr|cite|q|kbd|samp|var)(?:\s[^<>]*)?/?>",
     re.IGNORECASE)
+_BLOCK_END = re.compile(r"</(?:p|div|li|ul|ol|table|tr|h[1-6]|blockquote|pre)\s*>", re.IGNORECASE)
+_MARKDOWN_BLOCK = re.compile(r"^ {0,3}(?:#{1,6} |[-*+] |\d{1,9}[.)] |```|~~~)", re.MULTILINE)
 #: Blank lines left by dropped wrappers.
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _TRAILING = re.compile(r"^[ \t]+$", re.MULTILINE)  # (a line's two final spaces are a <br>)
@@ -41,8 +43,15 @@ _BLOCKS = frozenset({"p", "div", "br", "hr", "ul", "ol", "li", "dl", "dt", "dd",
 
 
 def looks_like_html(text: str) -> bool:
-    """True when `text` holds at least one HTML tag (what `html: auto` converts)."""
-    return "<" in text and _TAG.search(text) is not None
+    """True when `text` is HTML (what `html: auto` converts): it starts with an HTML tag, or
+    closes a block element (`</p>`, `</li>`, ...) and has no Markdown block syntax (headings,
+    list items, fences). Markdown with some inline HTML (an `<img>`, a `<br>`) stays as it is."""
+    if "<" not in text:
+        return False
+    start = _TAG.match(text.lstrip())
+    if start is not None:
+        return True
+    return _BLOCK_END.search(text) is not None and _MARKDOWN_BLOCK.search(text) is None
 
 
 @lru_cache(maxsize=1)

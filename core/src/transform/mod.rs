@@ -372,10 +372,11 @@ pub fn to_record(raw: &Raw<'_>, profile: &Profile) -> Result<Record> {
         }
     }
     // Links in these fields are checked and rewritten by the reference (pipeline.links); the
-    // core takes only text that can hold none: no `](`, `]:` or `<`.
+    // core takes only text that can hold none: no `](`, `]:`, `<a` or `<img`.
     for name in &profile.link_fields {
         if let Some((_, Value::Str(text))) = record.data.iter().find(|(k, _)| k == name) {
-            if text.contains("](") || text.contains("]:") || text.contains('<') {
+            if text.contains("](") || text.contains("]:") || coerce::opens_tag(text, &["a", "img"])
+            {
                 return Err(Fail::decline("text with links"));
             }
         }
