@@ -189,7 +189,8 @@ def rewrite(text: str, new_url: Callable[[Found], str | None]) -> str:
         if new is None or new == found.url:
             continue
         out.append(text[at:found.start])
-        out.append(f"<{new}>" if any(c in new for c in " ()<>") else new)
+        out.append(new.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+                   .replace("<", "%3C").replace(">", "%3E"))
         at = found.end
     if not out:
         return text
@@ -405,6 +406,9 @@ def finish(index: LinkIndex, urls: Iterator[tuple[str, str]], report: Any,
             missing.append({"path": path, "field": field, "line": line, "url": url,
                             "reason": why})
     report.missing_assets = missing
+    references = index.conn.execute("SELECT count(*) FROM refs").fetchone()[0]
+    if references:
+        report.links = {"references": references, "records": index.linking}
     if assets is not None:
         report.assets = {"copied": assets.copied, "same_content": assets.linked,
                          "missing": len(missing)}

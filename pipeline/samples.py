@@ -242,7 +242,7 @@ class _Meta:
 _SUBJECT_SLUGS: tuple[str, ...] = tuple(_slugify(s.name) for s in _SUBJECTS)
 
 
-def _meta(index: int, seed: int, first_id: int) -> _Meta:
+def _meta(index: int, seed: int, first_id: int, site: bool = False) -> _Meta:
     """Identity of document `index` (also used for invented ids outside the set)."""
     n_subjects = len(_SUBJECTS)
     s = index % n_subjects
@@ -256,7 +256,8 @@ def _meta(index: int, seed: int, first_id: int) -> _Meta:
     doc_id = first_id + index
     # Once a subject's questions are used up, the id keeps the slug (and url) unique.
     slug = question.slug if k < size else f"{question.slug}-{doc_id}"
-    url = f"/learn/{_SUBJECT_SLUGS[s]}/questions/{slug}"
+    # (A site's documents live under /answers/: beside plain samples, no URL is taken twice.)
+    url = f"/learn/{_SUBJECT_SLUGS[s]}/{'answers' if site else 'questions'}/{slug}"
     return _Meta(index, doc_id, _SUBJECTS[s], question, slug, url)
 
 
@@ -434,7 +435,7 @@ def _document(index: int, n: int, seed: int, first_id: int, width: int,
               site: bool = False) -> tuple[str, bytes, dict[str, list[str]]]:
     """Build one legacy document: (file name, file bytes, the references planted broken)."""
     rng = random.Random(_derive_seed(seed, index))
-    meta = _meta(index, seed, first_id)
+    meta = _meta(index, seed, first_id, site)
     ensure_ascii, escape_slash, extras = _ESCAPE_CYCLE[index % len(_ESCAPE_CYCLE)]
     crlf, bom, final_newline = _BYTE_CYCLE[index % len(_BYTE_CYCLE)]
     layout = _RELATED_CYCLE[index % len(_RELATED_CYCLE)]
@@ -452,7 +453,7 @@ def _document(index: int, n: int, seed: int, first_id: int, width: int,
         # A stream of its own: the draws above and below stay those of the plain document.
         site_rng = random.Random(_derive_seed(seed, index) ^ _SITE_SALT)
         answer = samples_site.decorate(
-            site_rng, answer, meta, n, lambda j: _meta(j, seed, first_id), planted,
+            site_rng, answer, meta, n, lambda j: _meta(j, seed, first_id, True), planted,
             _SUBJECT_SLUGS[index % len(_SUBJECTS)], index)
         if index % 3 != 2:
             answer = samples_site.to_legacy_html(site_rng, answer)
@@ -488,7 +489,7 @@ def _document(index: int, n: int, seed: int, first_id: int, width: int,
         elif token == "{}":
             lines.append(f"{key}: {{}}")
         else:
-            target = meta if token == "SELF" else _meta(targets[token], seed, first_id)
+            target = meta if token == "SELF" else _meta(targets[token], seed, first_id, site)
             lines += [
                 f"{key}:",
                 f"    id: {target.id}",

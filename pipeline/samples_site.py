@@ -28,7 +28,8 @@ FIGURES = 4
 #: Rates of planted problems.
 BROKEN_RATE = 0.06
 MISSING_RATE = 0.06
-FILE_URL_EVERY = 37  # every 37th document references a file: URL
+FILE_URL_EVERY = 37  # every 37th document (from the 6th) references a file: URL
+MISSING_EVERY = 23  # and every 23rd (from the 5th) an image that is not there
 
 
 def _png(seed: int) -> bytes:
@@ -94,7 +95,7 @@ def decorate(rng: random.Random, answer: str, meta: Any, n: int, others: Any,
     lines.append("")
     k = int(rng.random() * FIGURES)
     image = f"/images/{subject_slug}/figure-{k}.png"
-    if rng.random() < MISSING_RATE:
+    if rng.random() < MISSING_RATE or index % MISSING_EVERY == 4:
         image = f"/images/{subject_slug}/lost-figure-{int(rng.random() * 100)}.png"
         planted["missing"].append(image)
     lines.append(f"![Figure {k + 1}: {meta.question.text.rstrip('?.')}]({image})")
@@ -106,7 +107,7 @@ def decorate(rng: random.Random, answer: str, meta: Any, n: int, others: Any,
     if rng.random() < 0.2:
         lines.append("")
         lines.append("Download the [study guide (PDF)](/files/study-guide.pdf).")
-    if index % FILE_URL_EVERY == FILE_URL_EVERY - 1:
+    if index % FILE_URL_EVERY == 5:
         url = "file:///C:/Users/editor/Desktop/draft-diagram.png"
         planted["missing"].append(url)
         lines.append("")

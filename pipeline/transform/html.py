@@ -20,6 +20,7 @@ import re
 from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import unquote
 
 #: An HTML element a legacy export's text may hold (`auto` converts text holding one).
 _TAG = re.compile(
@@ -61,9 +62,9 @@ def _options() -> Any:
 
     return html_to_markdown.ConversionOptions(
         heading_style="atx", bullets="-", list_indent_width=4, strong_em_symbol="*",
-        escape_asterisks=True, escape_underscores=True, escape_misc=False, autolinks=False,
+        escape_asterisks=True, escape_underscores=True, escape_misc=True, autolinks=False,
         code_block_style="backticks", whitespace_mode="normalized", extract_metadata=False,
-        wrap=False, newline_style="spaces", br_in_tables=False,
+        wrap=False, newline_style="spaces", br_in_tables=False, compact_tables=True,
         # No Markdown for these in Python-Markdown or kramdown: kept as inline HTML, which all
         # three renderers pass through.
         preserve_tags=list(PRESERVED))
@@ -77,7 +78,109 @@ def to_markdown(html: str) -> str:
     content = getattr(result, "content", result)
     text = content if isinstance(content, str) else ""
     text = _TRAILING.sub("", text.replace("\r\n", "\n").replace("\xa0", " "))
-    return _BLANK_RUNS.sub("\n\n", text).strip("\n")
+    text = _outside_fences(text, lambda part: _ANGLED.sub(_unangle, _list_items(part)))
+    return _unescape(_BLANK_RUNS.sub("\n\n", text).strip("\n"))
+
+
+#: A link destination in angle brackets (one with spaces or parentheses): CommonMark's, not
+#: Python-Markdown's. Written with those characters percent-encoded instead.
+_ANGLED = re.compile(r"\]\(<([^<>\n]*)>")
+
+
+def _unangle(match: re.Match[str]) -> str:
+    """`](<a b>` as `](a%20b`."""
+    dest = match.group(1).replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+    return f"]({dest}"
+
+
+_FENCED = re.compile(r"^ {0,3}(```+|~~~+)[^\n]*\n.*?(?:^ {0,3}\1[ \t]*$|\Z)",
+                     re.MULTILINE | re.DOTALL)
+#: A list item with nothing in it (an empty `<li>`, or one holding only `&nbsp;`).
+_EMPTY_ITEM = re.compile(r"([ ]*)(?:[-+*]|\d{1,9}[.)])[ \t]*")
+_ANY_ITEM = re.compile(r"([ ]*)(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$)")
+_PAREN_ITEM = re.compile(r"([ ]*)(\d{1,9})\)(?=[ \t]|$)")
+
+
+def _list_items(text: str) -> str:
+    """List items every renderer reads alike: an empty item holds `&nbsp;`, `1)` items (a new
+    list right after another) are `1.` items after an HTML comment."""
+    if not _EMPTY_ITEM.search(text) and not _PAREN_ITEM.search(text):
+        return text
+    lines = text.split("\n")
+    out: list[str] = []
+    in_paren_list = False
+    for line in lines:
+        paren = _PAREN_ITEM.match(line)
+        if paren is not None:
+            # `1)` items: CommonMark's way to start a new list right after another, which
+            # Python-Markdown does not read: `1.` items after an HTML comment instead.
+            if not in_paren_list:
+                out.extend(["<!-- -->", ""])
+            in_paren_list = True
+            line = f"{paren.group(1)}{paren.group(2)}.{line[paren.end():]}"
+        elif line.strip() and not line.startswith(" "):
+            in_paren_list = False
+        marker = _ANY_ITEM.match(line)
+        if marker is not None and out and out[-1].strip() and \
+                len(out[-1]) - len(out[-1].lstrip(" ")) > len(marker.group(1)) and \
+                any(not o.strip() for o in out[-8:]):
+            # Back to an outer list after a loose nested one: Python-Markdown would take the
+            # item for the nested one's text without a blank line.
+            out.append("")
+        if _EMPTY_ITEM.fullmatch(line):
+            # A marker with nothing after it starts no item in Python-Markdown: the item keeps
+            # a no-break space, as the source had (its text content is the same: none).
+            line = line.rstrip() + " &nbsp;"
+        out.append(line)
+    return "\n".join(out)
+
+
+def _outside_fences(text: str, change: Any) -> str:
+    """Apply `change` to the text outside fenced code blocks."""
+    out, at = [], 0
+    for fence in _FENCED.finditer(text):
+        out.append(change(text[at:fence.start()]))
+        out.append(fence.group(0))
+        at = fence.end()
+    out.append(change(text[at:] + "\n")[:-1] if not text.endswith("\n") else
+               change(text[at:]))
+    return "".join(out)
+
+
+#: Left to right: a backslash escape, a fenced code block, a code span (where a backslash is
+#: text). An escaped backtick starts no code span.
+_TOKENS = re.compile(r"\\(.)|^ {0,3}(```+|~~~+)[^\n]*\n.*?(?:^ {0,3}\2[ \t]*$|\Z)"
+                     r"|(`+)(?!`).+?(?<!`)\3(?!`)", re.MULTILINE | re.DOTALL)
+#: Escapes the converter writes (escape_misc) that only matter where a line starts a block:
+#: `1\.` (an ordered list), `\-` and `\+` (a bullet, a rule, a setext underline), `\=`; and
+#: those Python-Markdown does not read as escapes (`\&`, `\<`, `\~`), written as entities
+#: where the character would mean something, else as themselves.
+_NEEDLESS = ".+=&<~-"
+_BLOCK_START = re.compile(r"^[ \t]*(?:(?:[-+*]|\d{1,9}[.)]|>)[ \t]*)*(?:\d+|[-+=])?$")
+_ENTITY_LIKE = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);")
+
+
+def _unescape(text: str) -> str:
+    """Drop the escapes Markdown does not need (or Python-Markdown does not read), outside
+    code."""
+    def token(match: re.Match[str]) -> str:
+        char = match.group(1)
+        if char is None or char not in _NEEDLESS:
+            return match.group(0)
+        at = match.start()
+        if char == "<":
+            return "&lt;"
+        if char == "&":
+            return "&amp;" if _ENTITY_LIKE.match(text, at + 1) else "&"
+        if char == "~":
+            near = text[at - 1:at] + text[at + 2:at + 3]
+            return "&#126;" if "~" in near else "~"
+        before = text[text.rfind("\n", 0, at) + 1:at]
+        if not _BLOCK_START.match(before):
+            return char
+        return "&#61;" if char == "=" else match.group(0)
+
+    return _TOKENS.sub(token, text) if "\\" in text else text
 
 
 # ------------------------------------------------------------------------------------------
@@ -100,9 +203,9 @@ class _Content(HTMLParser):
             self.chunks.append(" ")
         values = dict(attrs)
         if tag == "a" and values.get("href") is not None:
-            self.links.append(str(values["href"]).strip())
+            self.links.append(unquote(str(values["href"]).strip()))
         elif tag == "img" and values.get("src") is not None:
-            self.images.append((str(values["src"]).strip(), " ".join(
+            self.images.append((unquote(str(values["src"]).strip()), " ".join(
                 str(values.get("alt") or "").split())))
 
     def handle_endtag(self, tag: str) -> None:
@@ -116,7 +219,8 @@ class _Content(HTMLParser):
 
 
 def content(html: str) -> tuple[list[str], list[str], list[tuple[str, str]]]:
-    """(words, link hrefs, image (src, alt)) of an HTML fragment, in document order."""
+    """(words, link hrefs, image (src, alt)) of an HTML fragment, in document order (URLs
+    percent-decoded: `b c.png` and `b%20c.png` are one URL)."""
     parser = _Content()
     parser.feed(html)
     parser.close()
