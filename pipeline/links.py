@@ -406,6 +406,8 @@ def finish(index: LinkIndex, urls: Iterator[tuple[str, str]], report: Any,
             missing.append({"path": path, "field": field, "line": line, "url": url,
                             "reason": why})
     report.missing_assets = missing
+    if pager is not None:
+        _forget_stale(pager, static, assets)
     references = index.conn.execute("SELECT count(*) FROM refs").fetchone()[0]
     if references:
         report.links = {"references": references, "records": index.linking}
@@ -414,6 +416,28 @@ def finish(index: LinkIndex, urls: Iterator[tuple[str, str]], report: Any,
                          "missing": len(missing)}
     if pager is not None and static is not None and index.linking:
         _rewrite_pages(index, pager, assets)
+
+
+def _forget_stale(pager: Any, static: Path | None, assets: Assets | None) -> None:
+    """Delete the files a previous run copied into the static folder that this run does not
+    reference, and note this run's (DIR/.pipeline/assets-<target>.txt)."""
+    listing = pager.out_dir / ".pipeline" / f"assets-{pager.target.name}.txt"
+    now = sorted(p for p, why in (assets.done.items() if assets is not None else ()) if not why)
+    try:
+        before = listing.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        before = []
+    if static is not None:
+        for site_path in sorted(set(before) - set(now)):
+            stale = static.joinpath(*[p for p in site_path.split("/") if p])
+            stale.unlink(missing_ok=True)
+            parent = stale.parent
+            while parent != static and parent.is_dir() and not any(parent.iterdir()):
+                parent.rmdir()
+                parent = parent.parent
+    if now or before:
+        listing.parent.mkdir(parents=True, exist_ok=True)
+        listing.write_text("".join(f"{p}\n" for p in now), encoding="utf-8")
 
 
 def _rewrite_pages(index: LinkIndex, pager: Any, assets: Assets | None) -> None:

@@ -13,6 +13,7 @@ import posixpath
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 
@@ -80,3 +81,20 @@ def crawl(site: Path) -> tuple[int, int, Counter[str]]:
             if not resolves(site, path):
                 broken[href] += 1
     return pages, checked, broken
+
+
+def expected(report: dict[str, Any], records: list[dict[str, Any]]) -> Counter[str]:
+    """The hrefs a crawl may find unresolved, as the report lists them: broken links, missing
+    files (site paths: a `file:` URL is not the site's) and dangling related links (by id in
+    the report; their URL, which the page's related list shows, from the record)."""
+    out: Counter[str] = Counter()
+    for item in report["broken_links"] + report["missing_assets"]:
+        if internal_path(item["url"], "/") is not None:
+            out[item["url"]] += 1
+    related = {(r["source"]["path"], link["id"]): link["url"] for r in records
+               for link in r.get("related", ()) if link.get("url")}
+    for item in report["dangling_links"]:
+        url = related.get((item["path"], item["related_id"]))
+        if url is not None:
+            out[url] += 1
+    return out
