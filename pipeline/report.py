@@ -66,11 +66,13 @@ class Report:
             "migrated": self.migrated,
             "rejected": [r.as_dict() for r in self.rejected],
             "warnings": [w.as_dict() for w in self.warnings],
-            "dangling_links": self.dangling_links,
+            # (before the dangling links, which end with what describes this run alone:
+            # see pipeline.rerun.quick)
             "broken_links": self.broken_links,
             "missing_assets": self.missing_assets,
             **({"links": self.links} if self.links else {}),
             **({"assets": self.assets} if self.assets else {}),
+            "dangling_links": self.dangling_links,
             "seconds": round(self.seconds, 3),
             "cached": self.cached,
             "parsers": dict(sorted(self.parsers.items())),
