@@ -964,6 +964,10 @@ def _traits_text(stats: dict[str, Any]) -> str:
         parts.append(f"escapes {traits['escapes']}")
     if "comma_list" in traits:
         parts.append(f"comma-list {traits['comma_list']}")
+    if "html" in traits:
+        parts.append(f"html {traits['html']}")
+    if "links" in traits:
+        parts.append(f"links {traits['links']}")
     # Block scalars are an exporter's habit worth seeing; quoting styles are in the JSON.
     styles = {k: v for k, v in traits.get("styles", {}).items() if k in ("folded", "literal")}
     if styles:

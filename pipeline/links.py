@@ -235,13 +235,20 @@ class LinkIndex:
 
     def refs_of(self, data: dict[str, Any]) -> Iterator[tuple[str, Found, Ref]]:
         """(field, found, ref) of every internal reference in a record's link fields."""
+        return self.refs_in(data, self.fields, self.hosts)
+
+    @staticmethod
+    def refs_in(data: dict[str, Any], fields: tuple[str, ...],
+                hosts: tuple[str, ...]) -> Iterator[tuple[str, Found, Ref]]:
+        """(field, found, ref) of every internal reference in these fields of a record."""
+        hosts = tuple(h.lower() for h in hosts)
         base = data.get("url") if isinstance(data.get("url"), str) else None
-        for name in self.fields:
+        for name in fields:
             text = data.get(name)
             if not isinstance(text, str):
                 continue
             for found in find_links(text):
-                ref = classify(found.url, base, self.hosts, found.image)
+                ref = classify(found.url, base, hosts, found.image)
                 if ref is not None:
                     yield name, found, ref
 

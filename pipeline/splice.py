@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import threading
 import time
 from array import array
@@ -604,23 +603,23 @@ def _links_change(previous: dict[str, Any], options: Any, profile: Profile,
                   changes: scan.Changes) -> bool:
     """True when link checking (pipeline.links) could give another answer than the last run
     for an input this splice does not process: files copied from --assets, internal references
-    in the last run, or a changed input that may hold one (conservative: any `](`, `]:`, `<a`,
-    `<i` or `\\u` escape in its bytes)."""
+    in the last run, or one in a changed input (each is transformed here to see: a few files)."""
     if getattr(options, "assets", None) is not None:
         return True
     if not profile.link_fields:
         return False
     if previous.get("links"):
         return True
-    for path, _ in changes.candidates:
+    from pipeline.links import LinkIndex
+    from pipeline.transform import process_bytes
+
+    for path, rel in changes.candidates:
         try:
-            data = Path(path).read_bytes()
+            outcome = process_bytes(Path(path).read_bytes(), rel, profile)
         except OSError:
             return True
-        if _MAY_LINK.search(data):
+        if isinstance(outcome, Record) and any(
+                True for _ in LinkIndex.refs_in(outcome.data, profile.link_fields,
+                                                profile.link_hosts)):
             return True
     return False
-
-
-#: Bytes that may start a link in a field (pipeline.links.find_links), escaped or not.
-_MAY_LINK = re.compile(rb"\]\(|\]:|<(?:[aAiI]|[\x80-\xff])|\\u")
