@@ -345,9 +345,12 @@ def _digest(path: Path) -> str:
 class Assets:
     """Copies files from --assets into a static folder, each once; identical files once."""
 
-    def __init__(self, root: Path, static: Path | None) -> None:
+    def __init__(self, root: Path, static: Path | None, site_root: bool = False) -> None:
         self.root = root
         self.static = static
+        #: The static folder is the site's own root (Jekyll): `_` and `.` paths there are the
+        #: site's files, which Jekyll does not serve as files; none is written there.
+        self.site_root = site_root
         self.done: dict[str, str] = {}  # site path -> "" (copied) or why it is missing
         self.by_digest: dict[str, Path] = {}
         self.copied = 0
@@ -358,6 +361,9 @@ class Assets:
         if site_path in self.done:
             return self.done[site_path]
         source, why = asset_source(self.root, site_path)
+        if source is not None and self.site_root and any(
+                p.startswith(("_", ".")) for p in site_path.split("/") if p):
+            source, why = None, "a `_` or `.` path, which Jekyll does not serve"
         if source is not None and self.static is not None:
             target = self.static.joinpath(*[p for p in site_path.split("/") if p])
             digest = _digest(source)
@@ -405,7 +411,8 @@ def finish(index: LinkIndex, urls: Iterator[tuple[str, str]], report: Any,
     index.load_urls(urls)
     report.broken_links = index.broken()
     static = static_folder(pager.target, pager.folder) if pager is not None else None
-    assets = Assets(assets_dir, static) if assets_dir is not None else None
+    assets = Assets(assets_dir, static, static is not None and pager is not None and
+                    static == pager.folder) if assets_dir is not None else None
     missing = []
     for kind, target, path, line, field, url in index.files():
         why = target if kind == REFUSED else assets.place(target) if assets is not None else ""

@@ -209,3 +209,17 @@ def test_files_no_page_references_any_more_are_removed(tmp_path: Path) -> None:
     assert sorted(p.name for p in static.iterdir()) == ["b.png"]
     _migrate(corpus, clean, "hugo")
     assert _tree(out) == _tree(clean)
+
+
+def test_jekyll_site_files_are_never_overwritten_by_assets(tmp_path: Path) -> None:
+    corpus, assets = tmp_path / "legacy", tmp_path / "legacy" / ".assets"
+    (assets / "_layouts").mkdir(parents=True)
+    (assets / "_layouts" / "article.png").write_bytes(b"not a layout")
+    (assets / "_config.yml.png").write_bytes(b"x")
+    (corpus / "a.md").write_text(_DOC.format(
+        id=1, slug="a", answer="![x](/_layouts/article.png) ![y](/_config.yml.png)"))
+    report = _migrate(corpus, tmp_path / "out", "jekyll")
+    assert [m["reason"] for m in report["missing_assets"]] == [
+        "a `_` or `.` path, which Jekyll does not serve"] * 2
+    site = tmp_path / "out" / "markdown" / "jekyll"
+    assert not (site / "_layouts" / "article.png").exists()
