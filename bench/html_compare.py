@@ -14,15 +14,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.transform.html import check, to_markdown  # noqa: E402
+from pipeline.transform.html import (check, looks_like_html, render,  # noqa: E402
+                                     to_markdown)
 
 
 def documents(n: int) -> list[tuple[str, str]]:
@@ -40,9 +43,17 @@ def documents(n: int) -> list[tuple[str, str]]:
         text = data.decode("utf-8-sig").replace("\r\n", "\n")
         front = yaml.safe_load(text.split("\n---", 1)[0].removeprefix("---"))
         answer = decode_escapes(str(front.get("answer") or ""))
-        if "<" in answer:
+        if looks_like_html(answer):
             docs.append((name, answer))
     return docs
+
+
+_BLOCKS = re.compile(r"<(ul|ol|table|pre|h[1-6]|blockquote)\b", re.IGNORECASE)
+
+
+def structure(html: str) -> Counter[str]:
+    """How many lists, tables, code blocks, headings and quotes an HTML fragment has."""
+    return Counter(m.group(1).lower() for m in _BLOCKS.finditer(html))
 
 
 def converters() -> dict[str, Callable[[str], str]]:
@@ -84,15 +95,21 @@ def main() -> int:
         started = time.perf_counter()
         outputs = [(doc, convert(html)) for doc, html in docs]
         seconds = time.perf_counter() - started
+        structure_kept = both = 0
         for (doc, html), (_, md) in zip(docs, outputs):
             problems = check(html, md)
             if problems:
                 failures[doc] = problems[0]
+            kept = structure(html) == structure(render(md))
+            structure_kept += kept
+            both += kept and not problems
         results[name] = {"documents": len(docs), "pass": len(docs) - len(failures),
+                         "structure_kept": structure_kept, "both": both,
                          "ms_per_doc": round(1000 * seconds / max(len(docs), 1), 3),
                          "failures": dict(list(failures.items())[:6])}
         print(f"{name:26} {len(docs) - len(failures):4}/{len(docs)} pass the rendering check, "
-              f"{results[name]['ms_per_doc']} ms/doc")
+              f"{structure_kept:4}/{len(docs)} keep every list, table, code block, heading "
+              f"and quote, {both:4}/{len(docs)} both, {results[name]['ms_per_doc']} ms/doc")
         for doc, problem in list(failures.items())[:4]:
             print(f"    {doc}: {problem}")
     if args.json:
