@@ -90,9 +90,13 @@ class Report:
             if self.stopped else ""
         engines = self.implementations
         core = f" (compiled core {engines.core}, Python {engines.python})" if engines.core else ""
+        links = ""
+        if self.links or self.broken_links or self.missing_assets:
+            links = (f", {len(self.broken_links)} broken links, {len(self.missing_assets)} "
+                     "missing files")
         return (f"{self.inputs} files: {self.migrated} migrated{cached}, "
                 f"{len(self.rejected)} rejected, {len(self.warnings)} warnings, "
-                f"{self.dangling_count} dangling links in {self.seconds:.2f} s{where}"
+                f"{self.dangling_count} dangling links{links} in {self.seconds:.2f} s{where}"
                 f"{core}{stopped}")
 
     def write(self, path: Path, dangling: Iterable[dict[str, Any]] | None = None) -> Path:
