@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 SAMPLES ?= 40
+SITE_SAMPLES ?= 6
 
 .PHONY: install install-test migrate validate test test-core samples clean bench
 
@@ -42,7 +43,8 @@ install-test: $(VENV)/.installed-test $(VENV)/.core
 
 ## migrate input/ into output/ in every format (creates .venv on first use)
 migrate: $(VENV)/.installed $(VENV)/.core
-	$(PY) -m pipeline migrate input/ --out output/ --format jsonl,csv,markdown --target generic
+	$(PY) -m pipeline migrate input/ --out output/ --format jsonl,csv,markdown --target generic \
+	    --assets input/.assets
 
 ## dry run over input/
 validate: $(VENV)/.installed $(VENV)/.core
@@ -60,9 +62,10 @@ test-core:
 	    && cargo clippy --quiet --features python -- -D warnings && cargo test --quiet; \
 	else echo "cargo not found: Rust unit tests skipped"; fi
 
-## regenerate the sample legacy documents in input/ (the seed is kept as it is)
+## regenerate the sample legacy documents in input/ (the seed is kept as it is), with a few
+## documents of a legacy site (HTML answers, internal links, images) and its assets folder
 samples: $(VENV)/.installed
-	$(PY) -m pipeline.samples input/ -n $(SAMPLES)
+	$(PY) -m pipeline.samples input/ -n $(SAMPLES) --site $(SITE_SAMPLES)
 
 clean:
 	rm -rf $(VENV) output/* .pytest_cache .hypothesis

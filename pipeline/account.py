@@ -39,6 +39,8 @@ class Ledger:
     book: Book | None = None
     #: The writer that places pages (its `placed` names go into the ledger).
     pager: Any = field(init=False, default=None)
+    #: The run's index of internal references (pipeline.links), when the profile checks them.
+    links: Any = None
 
     def __post_init__(self) -> None:
         self.pager = next((w for w in self.writers if hasattr(w, "placed")), None)
@@ -108,6 +110,9 @@ def one(ledger: Ledger, done: Any) -> bool:
         first = ledger.corpus.claim_id(outcome)
         if first is not None:
             outcome, status = duplicate_id(outcome.path, claimed, first), DUPLICATE
+    if isinstance(outcome, Record) and ledger.links is not None and done.stored is None:
+        # (The compiled core declines every record whose link fields may hold a reference.)
+        ledger.links.add_outcome(done, outcome)
     if isinstance(outcome, Record):
         outcome = _write(outcome, ledger.writers, done.prepared)
         status = OUTPUT  # (if a writer rejected it after it claimed its id)

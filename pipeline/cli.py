@@ -107,6 +107,10 @@ def cli() -> None:
                    "bad file, leaving the previous outputs in place.")
 @click.option("--html", is_flag=True,
               help="Add answer_html (the answer rendered as HTML) to jsonl, csv and parquet.")
+@click.option("--assets", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The legacy site's static folder: every local image or file the documents "
+                   "reference is copied from it into the Markdown target's static folder "
+                   "(missing ones are listed in report.json).")
 @click.option("--full", is_flag=True,
               help="Ignore the state of the last run and process every input again.")
 @click.option("--verify", is_flag=True,
@@ -123,8 +127,9 @@ def cli() -> None:
                    "and one part file per table).")
 def migrate_cmd(inputs: tuple[Path | str, ...], out_dir: Path | str, formats: tuple[str, ...],
                 target: str, profile: str, workers: int, max_bytes: int,
-                spreadsheet_safe: bool, on_error: str, html: bool, full: bool, verify: bool,
-                engine: str, scheduler: str | None, partition_files: int, quiet: bool) -> int:
+                spreadsheet_safe: bool, on_error: str, html: bool, assets: Path | None,
+                full: bool, verify: bool, engine: str, scheduler: str | None,
+                partition_files: int, quiet: bool) -> int:
     """Migrate INPUT files and folders into the output folder.
 
     Writes each format, report.json, and one summary line on stderr. Exit code 0 when every
@@ -150,13 +155,18 @@ def migrate_cmd(inputs: tuple[Path | str, ...], out_dir: Path | str, formats: tu
         raise click.UsageError("--scheduler needs --engine dask")
     remote = any(isinstance(i, str) for i in (*inputs, out_dir))
     if engine != "local" or remote:
+        if assets is not None:
+            raise ConfigError("--assets is not read by a partitioned run (--engine dask, or a "
+                              "URL for an input or the output)",
+                              fix="copy the assets with a local run: --engine local and local "
+                                  "folders")
         return _partitioned(inputs, out_dir, formats, target, profile, workers, max_bytes,
                             spreadsheet_safe, on_error, html, engine, scheduler,
                             partition_files, quiet)
     inputs_local = tuple(Path(i) for i in inputs)
     out_dir = Path(out_dir)
     checked = prefetch = None
-    if not full and not verify:
+    if not full and not verify and assets is None:  # (files under --assets may have changed)
         from pipeline.rerun import quick, run_settings
 
         found = quick(list(inputs_local), out_dir,
@@ -174,7 +184,8 @@ def migrate_cmd(inputs: tuple[Path | str, ...], out_dir: Path | str, formats: tu
 
     options = Options(out_dir=out_dir, formats=formats, profile=profile, target=target,
                       workers=workers, max_bytes=max_bytes, spreadsheet_safe=spreadsheet_safe,
-                      on_error=on_error, incremental=not full, html=html, quiet=quiet)
+                      on_error=on_error, incremental=not full, html=html, quiet=quiet,
+                      assets=assets)
     return migrate(inputs_local, options, verify=verify, quick=False, checked=checked,
                    started=started, prefetch=prefetch).exit_code
 

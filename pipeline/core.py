@@ -39,7 +39,7 @@ BATCH = 256
 IN_FLIGHT = 2
 #: Floats whose text orjson and Python's repr must give exactly as the core does.
 _FLOAT_PROBES = (1e16, 1e15, 1e-7, 1e-5, 2.5e-5, -0.0, 0.1, 5e-324, 1.7976931348623157e308,
-                 123456789012345680.0, -1.0, 3.25)
+                 123456789012345680.0, -1.0, 3.25, 562949953421312.2)
 
 
 def status() -> tuple[bool, str]:

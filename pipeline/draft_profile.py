@@ -255,6 +255,10 @@ def _field_spec(target: str, source: str, stats: dict[str, Any], rule: _StyleRul
         if escaped:
             spec["escaped"] = True
             reasons.append(why)
+    if kind == "string" and stats["traits"].get("html"):
+        spec["html"] = "auto"
+        reasons.append(f"HTML in {stats['traits']['html']}/{stats['files']} files, converted "
+                       "to Markdown where the text is HTML")
     if required_ok and stats["files"] == front_matter_files and total == stats["files"]:
         spec["required"] = True
         reasons.append("in every file, so required")
@@ -497,8 +501,27 @@ def draft(inventory: dict[str, Any], name: str, origin: str = "") -> CommentedMa
         body["placeholders"] = _flow_seq([])
         _comment(body, "placeholders", f"no placeholder bodies seen ({bodies['text']} bodies "
                  f"with text, {bodies['empty']} empty)", 2)
+    html_fields = [t for t in chosen if candidates[chosen[t]]["traits"].get("html")]
+    if html_fields:
+        body["html"] = "auto"
+        _comment(body, "html", f"{', '.join(html_fields)} hold{'s' if len(html_fields) == 1 else ''}"
+                 " HTML: a body that is HTML is converted to Markdown too", 2)
     doc["body"] = body
     _comment(doc, "body", "what the body holds", 0)
+    linking = [t for t in ("answer", "question") if t in chosen
+               and candidates[chosen[t]]["traits"].get("links")]
+    if linking:
+        links = CommentedMap()
+        links["fields"] = _flow_seq(["answer", "body"], quote=False)
+        _comment(links, "fields", f"{', '.join(linking)} hold{'s' if len(linking) == 1 else ''} "
+                 "links or images in "
+                 + ", ".join(f"{candidates[chosen[t]]['traits']['links']} files" for t in linking)
+                 + ": checked against the run's URLs, rewritten on site pages", 2)
+        links["hosts"] = _flow_seq([], quote=False)
+        _comment(links, "hosts", "add the legacy site's host names: absolute links to them "
+                 "are internal", 2)
+        doc["links"] = links
+        _comment(doc, "links", "internal links and files (pipeline/links.py)", 0)
     return doc
 
 

@@ -303,12 +303,14 @@ class KeyFact:
     text_format: str | None = None  # moment.js format guessed for a date written as text
     format_beside: tuple[str, str] | None = None  # (key path, value) of a `*format*` sibling
     date_unreadable: bool = False  # neither ISO nor the format beside it reads the date
+    html: bool = False  # text that is HTML (pipeline.transform.html.looks_like_html)
+    links: bool = False  # text holding Markdown or HTML links or images (pipeline.links)
 
     def copy(self) -> KeyFact:
         """Return an independent copy."""
         return KeyFact(set(self.types), self.example, self.escapes, self.comma_list, self.style,
                        self.length, self.date_shape, self.text_format, self.format_beside,
-                       self.date_unreadable)
+                       self.date_unreadable, self.html, self.links)
 
     def merge(self, other: KeyFact) -> None:
         """Fold another value's fact for the same key path in the same file into this one."""
@@ -322,6 +324,8 @@ class KeyFact:
         self.text_format = self.text_format or other.text_format
         self.format_beside = self.format_beside or other.format_beside
         self.date_unreadable |= other.date_unreadable
+        self.html |= other.html
+        self.links |= other.links
 
 
 @dataclass(slots=True)
@@ -434,6 +438,12 @@ class _Walker:
             fact.length = max(fact.length, len(value))
             if has_escapes(value):
                 fact.escapes = True
+            if "<" in value or "](" in value or "]:" in value:
+                from pipeline.links import find_links
+                from pipeline.transform.html import looks_like_html
+
+                fact.html |= looks_like_html(value)
+                fact.links |= bool(find_links(value))
             if len(value) <= _SHORT * 4 and is_comma_list(value):
                 fact.comma_list = True
         shape = date_shape(value)
@@ -600,7 +610,9 @@ class KeyStats:
         "examples",
         "files",
         "formats_beside",
+        "html",
         "length_max",
+        "links",
         "length_total",
         "strings",
         "styles",
@@ -622,6 +634,8 @@ class KeyStats:
         self.text_formats: Counter[str] = Counter()
         self.formats_beside: dict[str, Counter[str]] = {}
         self.date_unreadable = 0
+        self.html = 0
+        self.links = 0
 
     def add(self, fact: KeyFact, cap: int | None) -> None:
         """Count one file's fact."""
@@ -632,6 +646,8 @@ class KeyStats:
             _add_examples(self.examples, (fact.example,))
         self.escapes += fact.escapes
         self.comma_lists += fact.comma_list
+        self.html += fact.html
+        self.links += fact.links
         if fact.style:
             self.styles[fact.style] += 1
         if "string" in fact.types:
@@ -662,6 +678,8 @@ class KeyStats:
         _add_examples(self.examples, other.examples)
         self.escapes += other.escapes
         self.comma_lists += other.comma_lists
+        self.html += other.html
+        self.links += other.links
         self.styles.update(other.styles)
         self.strings += other.strings
         self.length_total += other.length_total
@@ -690,6 +708,10 @@ class KeyStats:
             traits["escapes"] = self.escapes
         if self.comma_lists:
             traits["comma_list"] = self.comma_lists
+        if self.html:
+            traits["html"] = self.html
+        if self.links:
+            traits["links"] = self.links
         if self.styles:
             traits["styles"] = _sorted_counts(self.styles)
         if self.date_shapes:
@@ -942,6 +964,10 @@ def _traits_text(stats: dict[str, Any]) -> str:
         parts.append(f"escapes {traits['escapes']}")
     if "comma_list" in traits:
         parts.append(f"comma-list {traits['comma_list']}")
+    if "html" in traits:
+        parts.append(f"html {traits['html']}")
+    if "links" in traits:
+        parts.append(f"links {traits['links']}")
     # Block scalars are an exporter's habit worth seeing; quoting styles are in the JSON.
     styles = {k: v for k, v in traits.get("styles", {}).items() if k in ("folded", "literal")}
     if styles:

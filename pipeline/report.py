@@ -52,6 +52,12 @@ class Report:
     #: unchanged from their metadata alone, inputs hashed, inputs processed, and whether the
     #: tables were rewritten from the previous ones rather than from every record.
     rerun: dict[str, Any] = field(default_factory=dict)
+    #: Internal links that match no record, and files referenced but not found under
+    #: --assets (or refused), when the profile checks links (pipeline.links).
+    broken_links: list[dict[str, Any]] = field(default_factory=list)
+    missing_assets: list[dict[str, Any]] = field(default_factory=list)
+    assets: dict[str, int] = field(default_factory=dict)  # files copied from --assets
+    links: dict[str, int] = field(default_factory=dict)  # internal references found
 
     def as_dict(self) -> dict[str, Any]:
         """Return the report.json form (keys in the contract's order)."""
@@ -60,6 +66,12 @@ class Report:
             "migrated": self.migrated,
             "rejected": [r.as_dict() for r in self.rejected],
             "warnings": [w.as_dict() for w in self.warnings],
+            # (before the dangling links, which end with what describes this run alone:
+            # see pipeline.rerun.quick)
+            "broken_links": self.broken_links,
+            "missing_assets": self.missing_assets,
+            **({"links": self.links} if self.links else {}),
+            **({"assets": self.assets} if self.assets else {}),
             "dangling_links": self.dangling_links,
             "seconds": round(self.seconds, 3),
             "cached": self.cached,
@@ -78,9 +90,13 @@ class Report:
             if self.stopped else ""
         engines = self.implementations
         core = f" (compiled core {engines.core}, Python {engines.python})" if engines.core else ""
+        links = ""
+        if self.links or self.broken_links or self.missing_assets:
+            links = (f", {len(self.broken_links)} broken links, {len(self.missing_assets)} "
+                     "missing files")
         return (f"{self.inputs} files: {self.migrated} migrated{cached}, "
                 f"{len(self.rejected)} rejected, {len(self.warnings)} warnings, "
-                f"{self.dangling_count} dangling links in {self.seconds:.2f} s{where}"
+                f"{self.dangling_count} dangling links{links} in {self.seconds:.2f} s{where}"
                 f"{core}{stopped}")
 
     def write(self, path: Path, dangling: Iterable[dict[str, Any]] | None = None) -> Path:
@@ -99,7 +115,10 @@ class Report:
                    stopped=data["stopped"],
                    implementations=Tally(tally.get("core", 0), tally.get("python", 0),
                                          Counter(tally.get("core_declined", {}))),
-                   rerun=data.get("rerun", {}))
+                   rerun=data.get("rerun", {}),
+                   broken_links=data.get("broken_links", []),
+                   missing_assets=data.get("missing_assets", []),
+                   assets=data.get("assets", {}), links=data.get("links", {}))
 
     @property
     def exit_code(self) -> int:

@@ -42,6 +42,7 @@ class Options:
     on_error: str = "skip"
     incremental: bool = True
     html: bool = False
+    assets: Path | None = None  # --assets: the legacy site's static folder (pipeline.links)
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,9 +272,12 @@ def _temp_dir() -> str:
 
 def settings(options: Options) -> dict[str, Any]:
     """The options that change what a run writes (part of the rerun state's key)."""
-    return rerun.run_settings(options.formats, options.profile, options.target,
-                              options.max_bytes, options.spreadsheet_safe, options.on_error,
-                              options.html)
+    found = rerun.run_settings(options.formats, options.profile, options.target,
+                               options.max_bytes, options.spreadsheet_safe, options.on_error,
+                               options.html)
+    if options.assets is not None:
+        found["assets"] = str(options.assets.resolve())
+    return found
 
 
 def migrate(inputs: Iterable[Path], options: Options,
@@ -296,7 +300,7 @@ def migrate(inputs: Iterable[Path], options: Options,
         raise ConfigError(f"unknown --on-error {options.on_error!r}",
                           fix=f"use one of: {', '.join(ON_ERROR)}")
     inputs = list(inputs)
-    if quick and not dry_run and options.incremental and not verify:
+    if quick and not dry_run and options.incremental and not verify and options.assets is None:
         found = rerun.quick(inputs, options.out_dir, settings(options), verify, options.quiet,
                             started, echo)
         if isinstance(found, dict):
@@ -317,6 +321,7 @@ def migrate(inputs: Iterable[Path], options: Options,
     writers: list[Writer] = []
     manifest: Manifest | None = None
     corpus: CorpusIndex | None = None
+    links: Any = None  # pipeline.links.LinkIndex, when the profile checks links
     book: rerun.Book | None = None
     state: rerun.State | None = None
     roots = scan.roots_of(inputs)
@@ -364,6 +369,13 @@ def migrate(inputs: Iterable[Path], options: Options,
         writers = [cls(options.out_dir, profile.shape, write_opts) for cls in writer_classes]
         corpus = CorpusIndex(staging_dir(options.out_dir) if not dry_run
                              else Path(_temp_dir()))
+        if profile.link_fields:
+            from pipeline.links import LinkIndex
+
+            links = LinkIndex(corpus.path.parent, profile.link_fields, profile.link_hosts)
+            for writer in writers:
+                if hasattr(writer, "links"):
+                    writer.links = links
         progress = _progress(files, options.quiet)
         with progress:
             for writer in writers:
@@ -372,7 +384,7 @@ def migrate(inputs: Iterable[Path], options: Options,
             ledger = account.Ledger(report, writers, corpus, manifest,
                             look_up=manifest is not None and not manifest.empty(), echo=echo,
                             clear=progress.clear, stop_on_error=options.on_error == "fail",
-                            book=book)
+                            book=book, links=links)
             heads = ledger.positions()  # the tables' headers, before any record
             for item in outcomes(files, work, options.workers, manifest,
                                  report.implementations, options.workers):
@@ -386,6 +398,11 @@ def migrate(inputs: Iterable[Path], options: Options,
                     break
         # A complete run counted its inputs while walking them; a stopped one counts the rest.
         report.inputs = len(files)
+        if links is not None and not report.stopped:
+            from pipeline.links import finish
+
+            pager = next((w for w in writers if getattr(w, "links", None) is not None), None)
+            finish(links, corpus.urls(), report, pager, options.assets)
         if report.stopped:
             # Nothing of this run replaces the previous outputs (pages already written are
             # complete files; the next run brings the folder to a consistent state).
@@ -426,6 +443,8 @@ def migrate(inputs: Iterable[Path], options: Options,
             manifest.close()
         if corpus is not None:
             corpus.close()
+        if links is not None:
+            links.close()
         if not dry_run:
             prune_staging(options.out_dir)
     if not options.quiet:

@@ -25,8 +25,9 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-__all__ = ["generate", "write_samples", "main"]
+__all__ = ["generate", "planted", "asset_files", "write_samples", "main"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -61,416 +62,32 @@ class _Subject:
     code_note: str
 
 
-_SUBJECTS: tuple[_Subject, ...] = (
-    _Subject(
-        name="Computer Science",
-        fields=("computer networking", "software engineering", "distributed systems"),
-        pairs=(
-            _Pair("the client-server model", "Client-Server Model", "peer-to-peer networks",
-                  "Peer-to-Peer Networks", "network architectures"),
-            _Pair("POP", "POP", "IMAP protocols", "IMAP", "email retrieval protocols"),
-            _Pair("TCP", "TCP", "UDP", "UDP", "transport-layer protocols"),
-            _Pair("processes", "Processes", "threads", "Threads", "units of execution"),
-            _Pair("compilers", "Compilers", "interpreters", "Interpreters",
-                  "language implementation strategies"),
-            _Pair("SQL databases", "SQL Databases", "NoSQL databases", "NoSQL Databases",
-                  "database families"),
-        ),
-        concepts=(
-            ("DHCP", ("host configuration", "enterprise networks", "IP address management")),
-            ("DNS caching", ("web browsing", "name resolution", "network performance")),
-            ("virtual memory", ("operating systems", "process isolation", "memory management")),
-            ("hash tables", ("database indexing", "compiler design", "caching systems")),
-            ("public-key cryptography", ("secure communication", "digital signatures", "TLS/SSL")),
-            ("garbage collection", ("managed runtimes", "memory safety", "long-running services")),
-            ("load balancing", ("web applications", "cloud infrastructure", "high availability")),
-            ("recursion", ("algorithm design", "tree traversal", "functional programming")),
-        ),
-        nouns=("latency", "throughput", "memory usage", "fault tolerance", "data consistency",
-               "security", "scalability", "CPU time", "bandwidth", "maintainability",
-               "network traffic", "storage costs"),
-        aspects=("Architecture", "Centralization", "Scalability", "Cost", "Stability",
-                 "Performance", "Security", "Flexibility", "Data Management",
-                 "Communication Focus", "Reliability", "Complexity"),
-        unicode_notes=(
-            'The word "naïve" in "naïve string matching" is not an insult: it means the '
-            "algorithm simply tries every position. Knuth, Morris and Pratt later showed how to "
-            "do better.",
-            "Internationalised domain names such as münchen.de or 東京.jp are converted to an "
-            "ASCII form (Punycode) before DNS can resolve them.",
-            'Running times are written as Θ(n log n) or O(n²), read "theta" and "big O".',
-        ),
-        code_note=(
-            "For example, in C the newline escape is written inside the string literal: "
-            '`printf("hello\\n");` prints the word and then moves to the next line.\n\n'
-            "```c\n#include <stdio.h>\n\nint main(void) {\n"
-            '\tprintf("hello\\n");  // prints hello and a newline\n\treturn 0;\n}\n```'
-        ),
-    ),
-    _Subject(
-        name="Biology",
-        fields=("cell biology", "genetics", "physiology"),
-        pairs=(
-            _Pair("mitosis", "Mitosis", "meiosis", "Meiosis", "types of cell division"),
-            _Pair("prokaryotic cells", "Prokaryotic Cells", "eukaryotic cells", "Eukaryotic Cells",
-                  "cell types"),
-            _Pair("DNA", "DNA", "RNA", "RNA", "nucleic acids"),
-            _Pair("innate immunity", "Innate Immunity", "adaptive immunity", "Adaptive Immunity",
-                  "branches of the immune system"),
-            _Pair("aerobic respiration", "Aerobic Respiration", "anaerobic respiration",
-                  "Anaerobic Respiration", "metabolic pathways"),
-        ),
-        concepts=(
-            ("the mitochondria", ("cellular respiration", "energy production", "apoptosis")),
-            ("ribosomes", ("protein synthesis", "gene expression", "cell growth")),
-            ("enzymes", ("digestion", "metabolism", "DNA replication")),
-            ("natural selection", ("evolution", "population genetics", "antibiotic resistance")),
-            ("the cell membrane", ("nutrient transport", "cell signalling", "homeostasis")),
-            ("photosynthesis", ("plant growth", "the carbon cycle", "food webs")),
-            ("hemoglobin", ("oxygen transport", "blood chemistry", "high-altitude adaptation")),
-            ("CRISPR-Cas9", ("gene editing", "bacterial immunity", "agricultural research")),
-        ),
-        nouns=("energy production", "cell growth", "genetic variation", "protein folding",
-               "nutrient uptake", "signal transduction", "membrane transport",
-               "reproductive success", "gene expression", "tissue repair"),
-        aspects=("Purpose", "Process", "Outcome", "Location", "Regulation", "Energy Use",
-                 "Genetic Variation", "Structure", "Function", "Evolutionary Role"),
-        unicode_notes=(
-            "Gregor Mendel carried out his pea experiments in the monastery garden at Brno (then "
-            'Brünn), long before the word "gene" existed.',
-            "Protein structure is described with α-helices and β-sheets, terms that come from "
-            "Linus Pauling's original papers.",
-            "Most human enzymes work best at about 37 °C; above roughly 45 °C they begin to "
-            "denature.",
-        ),
-        code_note=(
-            "A short Python example that counts the sequences in a FASTA file:\n\n"
-            "```python\ncount = 0\nwith open(\"reads/sample.fasta\") as handle:\n"
-            "\tfor line in handle:\n\t\tif line.startswith(\">\"):\n\t\t\tcount += 1\n"
-            "print(count, \"sequences\")\n```\n\n"
-            "Note that `line.rstrip(\"\\n\")` removes the trailing newline from each record."
-        ),
-    ),
-    _Subject(
-        name="History",
-        fields=("modern history", "medieval history", "world history"),
-        pairs=(
-            _Pair("the French Revolution", "French Revolution", "the American Revolution",
-                  "American Revolution", "revolutions"),
-            _Pair("feudalism", "Feudalism", "manorialism", "Manorialism",
-                  "medieval social systems"),
-            _Pair("the Renaissance", "Renaissance", "the Enlightenment", "Enlightenment",
-                  "intellectual movements"),
-            _Pair("the Ottoman Empire", "Ottoman Empire", "the Mughal Empire", "Mughal Empire",
-                  "early modern empires"),
-            _Pair("World War I", "World War I", "World War II", "World War II",
-                  "global conflicts"),
-        ),
-        concepts=(
-            ("the printing press", ("the Reformation", "European literacy", "scientific exchange")),
-            ("the Silk Road", ("cultural exchange", "the spread of disease", "Eurasian trade")),
-            ("the Magna Carta", ("constitutional law", "royal authority", "English politics")),
-            ("the Meiji Restoration", ("Japanese modernization", "industrialization",
-                                       "East Asian politics")),
-            ("the Treaty of Versailles", ("post-war Europe", "German politics",
-                                          "the League of Nations")),
-            ("the Columbian Exchange", ("global agriculture", "population change",
-                                        "colonial economies")),
-            ("the Cold War", ("decolonization", "the space race", "nuclear policy")),
-        ),
-        nouns=("political power", "trade routes", "social hierarchy", "religious authority",
-               "economic growth", "public opinion", "territorial control", "cultural identity",
-               "military strategy", "literacy rates"),
-        aspects=("Causes", "Key Figures", "Political Impact", "Economic Impact", "Social Change",
-                 "Legacy", "Timeline", "Ideology", "Outcome", "Geography"),
-        unicode_notes=(
-            'In 1868 the Meiji government renamed Edo as 東京 (Tōkyō, "eastern capital").',
-            "Huldrych Zwingli led the Reformation in Zürich, while printers in Kraków and Lübeck "
-            "spread pamphlets across the region.",
-            'The treaty was signed in the Hall of Mirrors of the Château de Versailles, the '
-            '"Galerie des Glaces".',
-        ),
-        code_note=(
-            "A minimal timeline, as exported from the course spreadsheet (tab-separated, dates "
-            "as day/month/year):\n\n```\nDate\tEvent\n14/07/1789\tStorming of the Bastille\n"
-            "09/06/1815\tFinal Act of the Congress of Vienna\n```\n\n"
-            'In the digitised archive, line breaks inside letters are transcribed as "\\n", so '
-            'a search for "\\nDear Sir" finds letters whose line starts with that greeting.'
-        ),
-    ),
-    _Subject(
-        name="Economics",
-        fields=("macroeconomics", "microeconomics", "international trade"),
-        pairs=(
-            _Pair("fiscal policy", "Fiscal Policy", "monetary policy", "Monetary Policy",
-                  "macroeconomic tools"),
-            _Pair("microeconomics", "Microeconomics", "macroeconomics", "Macroeconomics",
-                  "branches of economics"),
-            _Pair("perfect competition", "Perfect Competition", "monopolistic competition",
-                  "Monopolistic Competition", "market structures"),
-            _Pair("nominal GDP", "Nominal GDP", "real GDP", "Real GDP", "measures of output"),
-            _Pair("tariffs", "Tariffs", "import quotas", "Import Quotas", "trade barriers"),
-        ),
-        concepts=(
-            ("opportunity cost", ("personal finance", "business decisions", "public policy")),
-            ("inflation", ("purchasing power", "wage negotiations", "central banking")),
-            ("price elasticity of demand", ("pricing strategy", "tax policy",
-                                            "consumer behaviour")),
-            ("comparative advantage", ("international trade", "specialization",
-                                       "economic development")),
-            ("the multiplier effect", ("government spending", "recessions",
-                                       "regional economies")),
-            ("supply and demand", ("housing markets", "labour markets", "commodity prices")),
-            ("interest rates", ("investment decisions", "mortgage markets", "exchange rates")),
-        ),
-        nouns=("consumer spending", "borrowing costs", "unemployment", "inflation expectations",
-               "market efficiency", "tax revenue", "household income", "investment",
-               "productivity", "trade balances"),
-        aspects=("Definition", "Tools", "Objectives", "Time Lag", "Who Controls It",
-                 "Effects on Growth", "Risks", "Examples", "Measurement", "Limitations"),
-        unicode_notes=(
-            "Léon Walras formalised general equilibrium in 1874; textbooks now restate his "
-            "examples in €.",
-            "Prices in the euro area are reported in €, in Japan in ¥ and in the UK in £, which "
-            "complicates cross-country comparisons.",
-            'The classic example is the café on the corner: raising the price of a "crème '
-            'brûlée" changes how many are sold.',
-        ),
-        code_note=(
-            "If you load the data in Python on Windows, remember that paths contain "
-            "backslashes:\n\n```python\nimport pandas as pd\n\n"
-            'gdp = pd.read_csv(r"C:\\data\\nominal_gdp.csv", sep="\\t")\nprint(gdp.head())\n```'
-            "\n\nThe raw file is tab-separated:\n\n```\nyear\tnominal\treal\n2023\t27.36\t22.67\n"
-            "```\n\nReal GDP = nominal GDP / GDP deflator × 100."
-        ),
-    ),
-    _Subject(
-        name="Chemistry",
-        fields=("physical chemistry", "organic chemistry", "analytical chemistry"),
-        pairs=(
-            _Pair("ionic bonds", "Ionic Bonds", "covalent bonds", "Covalent Bonds",
-                  "chemical bonds"),
-            _Pair("exothermic reactions", "Exothermic Reactions", "endothermic reactions",
-                  "Endothermic Reactions", "reaction types"),
-            _Pair("acids", "Acids", "bases", "Bases", "classes of compounds"),
-            _Pair("oxidation", "Oxidation", "reduction", "Reduction", "half-reactions"),
-            _Pair("isotopes", "Isotopes", "allotropes", "Allotropes", "forms of elements"),
-        ),
-        concepts=(
-            ("catalysts", ("industrial synthesis", "reaction kinetics", "enzyme chemistry")),
-            ("electronegativity", ("bond polarity", "molecular shape", "acid strength")),
-            ("the mole concept", ("stoichiometry", "gas laws", "titration")),
-            ("buffer solutions", ("blood chemistry", "laboratory analysis", "fermentation")),
-            ("hydrogen bonding", ("the properties of water", "protein structure",
-                                  "boiling points")),
-            ("Le Chatelier's principle", ("chemical equilibrium", "the Haber process",
-                                          "solubility")),
-            ("entropy", ("spontaneous reactions", "phase changes", "thermodynamics")),
-        ),
-        nouns=("reaction rate", "activation energy", "bond strength", "equilibrium position",
-               "electron density", "temperature", "pressure", "concentration", "yield",
-               "solubility"),
-        aspects=("Definition", "Electron Behaviour", "Energy Change", "Examples",
-                 "Physical Properties", "Reaction Conditions", "Stability", "Measurement",
-                 "Applications", "Safety"),
-        unicode_notes=(
-            "The principle is named after Henry Louis Le Châtelier; at 25 °C an increase in "
-            "pressure shifts the equilibrium towards fewer gas molecules.",
-            "The enthalpy change ΔH is negative for exothermic reactions, and "
-            "ΔG = ΔH − TΔS decides whether a reaction is spontaneous.",
-            "Avogadro's number, 6.022 × 10²³ mol⁻¹, links the mass of a sample to its number of "
-            "particles.",
-        ),
-        code_note=(
-            'The energy of a photon is $E = h\\nu$, where $\\nu$ (read "nu", not "v") is the '
-            "frequency. A typical lab log is tab-separated:\n\n```\nsample\tpH\ttemp/°C\n"
-            "A1\t4.76\t25\nB2\t7.40\t37\n```"
-        ),
-    ),
-    _Subject(
-        name="Mathematics",
-        fields=("calculus", "linear algebra", "number theory"),
-        pairs=(
-            _Pair("permutations", "Permutations", "combinations", "Combinations",
-                  "counting methods"),
-            _Pair("rational numbers", "Rational Numbers", "irrational numbers",
-                  "Irrational Numbers", "kinds of real numbers"),
-            _Pair("differentiation", "Differentiation", "integration", "Integration",
-                  "operations in calculus"),
-            _Pair("vectors", "Vectors", "scalars", "Scalars", "mathematical quantities"),
-            _Pair("the mean", "Mean", "the median", "Median", "measures of central tendency"),
-        ),
-        concepts=(
-            ("the Pythagorean theorem", ("geometry", "trigonometry", "navigation")),
-            ("eigenvalues", ("stability analysis", "principal component analysis",
-                             "quantum mechanics")),
-            ("mathematical induction", ("proof writing", "number theory", "algorithm analysis")),
-            ("the fundamental theorem of calculus", ("definite integrals", "kinematics",
-                                                     "area problems")),
-            ("prime numbers", ("cryptography", "factorization", "modular arithmetic")),
-            ("limits", ("continuity", "infinite series", "derivatives")),
-            ("matrices", ("systems of equations", "computer graphics",
-                          "linear transformations")),
-        ),
-        nouns=("precision", "generality", "computational cost", "convergence", "symmetry",
-               "notation", "proof length", "numerical stability", "intuition", "abstraction"),
-        aspects=("Definition", "Formula", "Order", "Use Cases", "Notation", "Properties",
-                 "Geometric Meaning", "Common Mistakes", "Examples", "Generalization"),
-        unicode_notes=(
-            "The Γ function extends the factorial: Γ(n) = (n − 1)! for every positive "
-            "integer n.",
-            'Paul Erdős, who wrote over 1,500 papers, called an elegant proof one "from The '
-            'Book".',
-            "Every real number x satisfies x² ≥ 0, and π ≈ 3.14159 is irrational.",
-        ),
-        code_note=(
-            "In LaTeX you would typeset this as:\n\n```latex\n\\begin{align}\n"
-            "\t\\nabla f(x, y) &= \\left(\\frac{\\partial f}{\\partial x}, "
-            "\\frac{\\partial f}{\\partial y}\\right) \\\\\n\ta &\\neq b\n\\end{align}\n```\n\n"
-            'Here "\\neq" means "not equal", "\\nabla" is the gradient operator, and a/b is '
-            "written \\frac{a}{b}."
-        ),
-    ),
-    _Subject(
-        name="Physics",
-        fields=("classical mechanics", "electromagnetism", "modern physics"),
-        pairs=(
-            _Pair("speed", "Speed", "velocity", "Velocity", "kinematic quantities"),
-            _Pair("nuclear fission", "Nuclear Fission", "nuclear fusion", "Nuclear Fusion",
-                  "nuclear reactions"),
-            _Pair("series circuits", "Series Circuits", "parallel circuits", "Parallel Circuits",
-                  "circuit configurations"),
-            _Pair("elastic collisions", "Elastic Collisions", "inelastic collisions",
-                  "Inelastic Collisions", "types of collision"),
-            _Pair("mass", "Mass", "weight", "Weight", "physical quantities"),
-        ),
-        concepts=(
-            ("Newton's second law", ("rocket propulsion", "vehicle safety", "everyday motion")),
-            ("the photoelectric effect", ("quantum theory", "solar panels", "light detection")),
-            ("the Schrödinger equation", ("atomic structure", "quantum tunnelling",
-                                          "semiconductor physics")),
-            ("electromagnetic induction", ("electric generators", "transformers",
-                                           "wireless charging")),
-            ("conservation of energy", ("mechanical systems", "heat engines",
-                                        "roller coasters")),
-            ("friction", ("braking systems", "machine design", "walking")),
-            ("wave interference", ("noise-cancelling headphones", "thin films", "optics")),
-        ),
-        nouns=("kinetic energy", "momentum", "acceleration", "resistance", "frequency",
-               "wavelength", "potential energy", "heat loss", "field strength",
-               "measurement error"),
-        aspects=("Definition", "Direction", "Units", "Equation", "Energy Transfer", "Examples",
-                 "Conservation", "Measurement", "Applications", "Limitations"),
-        unicode_notes=(
-            "Erwin Schrödinger published his wave equation in 1926; the reduced Planck constant "
-            "ħ appears on both sides of it.",
-            "Atomic radii are often quoted in ångströms (1 Å = 10⁻¹⁰ m).",
-            "Resistance is measured in ohms (Ω) and its temperature coefficient in µΩ/K.",
-        ),
-        code_note=(
-            "Gauss's law, the first of Maxwell's equations, in LaTeX:\n\n```latex\n"
-            "\t\\nabla \\cdot \\mathbf{E} = \\frac{\\rho}{\\varepsilon_0}\n```\n\n"
-            'Here "\\nabla" is the del operator and ρ/ε₀ is the charge density divided by the '
-            "vacuum permittivity."
-        ),
-    ),
-    _Subject(
-        name="Psychology",
-        fields=("cognitive psychology", "developmental psychology", "social psychology"),
-        pairs=(
-            _Pair("classical conditioning", "Classical Conditioning", "operant conditioning",
-                  "Operant Conditioning", "forms of learning"),
-            _Pair("short-term memory", "Short-Term Memory", "long-term memory",
-                  "Long-Term Memory", "memory systems"),
-            _Pair("qualitative research", "Qualitative Research", "quantitative research",
-                  "Quantitative Research", "research methods"),
-            _Pair("intrinsic motivation", "Intrinsic Motivation", "extrinsic motivation",
-                  "Extrinsic Motivation", "sources of motivation"),
-            _Pair("nature", "Nature", "nurture", "Nurture", "influences on development"),
-        ),
-        concepts=(
-            ("cognitive dissonance", ("decision making", "attitude change", "brand loyalty")),
-            ("the placebo effect", ("clinical trials", "pain management",
-                                    "expectation research")),
-            ("working memory", ("problem solving", "reading comprehension", "attention")),
-            ("confirmation bias", ("scientific reasoning", "social media", "jury decisions")),
-            ("attachment theory", ("child development", "adult relationships", "parenting")),
-            ("neuroplasticity", ("skill learning", "stroke rehabilitation", "ageing")),
-        ),
-        nouns=("attention", "motivation", "emotional regulation", "memory recall",
-               "social behaviour", "reaction time", "learning outcomes", "stress levels",
-               "self-esteem", "decision quality"),
-        aspects=("Definition", "Mechanism", "Key Studies", "Examples", "Role of Reinforcement",
-                 "Duration", "Capacity", "Applications", "Criticisms", "Measurement"),
-        unicode_notes=(
-            "Jean Piaget developed his stage theory in Genève; his term \"décalage\" describes "
-            "uneven development across tasks.",
-            "The Müller-Lyer illusion shows that even naïve observers misjudge the length of "
-            "two identical lines.",
-            "Reaction-time studies often report effects of about 20 ms, with Cronbach's α "
-            "above 0.8.",
-        ),
-        code_note=(
-            "Analysing reaction times in R:\n\n```r\n"
-            'rt <- read.delim("data/rt.tsv")  # tab-separated\n'
-            "for (i in seq_len(nrow(rt))) {\n"
-            '\tcat("Trial", i, ":", rt$ms[i], "ms\\n")\n}\n```\n\n'
-            'The `"\\n"` at the end of `cat` starts a new line after each trial.'
-        ),
-    ),
-)
+#: The word and subject tables (data, not code): pipeline/data/samples.json.
+_TABLES = json.loads((Path(__file__).parent / "data" / "samples.json").read_text(encoding="utf-8"))
 
-# Question templates. "{c}" / "{ctx}" for single concepts, "{a}" / "{b}" for comparisons.
-_PAIR_TEMPLATES: tuple[str, ...] = (
-    "Explain the difference between {a} and {b}.",
-    "What are the differences between {a} and {b}?",
-    "Compare and contrast {a} and {b}.",
-)
-_CONCEPT_TEMPLATES: tuple[str, ...] = (
-    "What is the primary function of {c} in {ctx}?",
-    "How does {c} contribute to {ctx}?",
-    "Why is {c} important in {ctx}?",
-    "Describe the role of {c} in {ctx}.",
-    'What is meant by "{bare}" in the context of {ctx}?',
-)
 
-# Sentence templates for list items; the first letter is capitalised after filling.
-_SENTENCES: tuple[str, ...] = (
-    # Worded so that no verb agrees with {x}: topics are singular ("DHCP") or plural ("threads").
-    "In {ctx}, the interplay between {n1} and {n2} depends largely on {x}.",
-    "This makes {x} a good fit when {n1} has to be balanced against {n2}.",
-    'Many textbooks describe {x} as the "backbone" of {ctx}.',
-    "Compared with older approaches, the cost of {n1} and/or {n2} drops noticeably with {x}.",
-    "A common misconception links {x} only to {n1}; in practice {n2} is affected as well.",
-    "The main trade-off is between {n1} and {n2}, which is why textbooks rarely discuss {x} in "
-    "isolation.",
-    "Because {n1} depends on {n2}, changes to {x} tend to ripple through the whole system.",
-    'Students often remember this with the phrase "{n1} first, {n2} second".',
-    "With {x}, {n1} improves steadily while {n2} stays roughly the same.",
-    "This distinction matters most in {ctx}, where the limiting factor is usually {n1}.",
-    "Researchers study {x} by measuring {n1} before and after a change in {n2}.",
-    "Without {x}, {n1} would be much harder to predict, especially at scale.",
-)
-_PAIR_INTROS: tuple[str, ...] = (
-    "{A} and {b} are two distinct {kind} used in {ctx}. Here are the key differences between "
-    "them:",
-    "Although {a} and {b} are both {kind}, they differ in several important ways. Here is a "
-    "structured comparison:",
-    "{A} and {b} are often confused, but they are different {kind}. The main differences are:",
-)
-_CONCEPT_INTROS: tuple[str, ...] = (
-    "Understanding {c} is central to {ctx}. Below is an overview of how it works and why it "
-    "matters:",
-    "In {ctx}, several key tasks depend on {c}. Here are the most important ones:",
-    "One of the core ideas behind {ctx} is {c}. The role it plays can be broken down as "
-    "follows:",
-)
-_CONCEPT_HEADINGS: tuple[str, ...] = (
-    "Key Functions", "How It Works", "Why It Matters", "Common Applications",
-)
-_EMOJI: tuple[str, ...] = ("😀", "🙂", "🚀", "📚")
-_MONTHS: tuple[str, ...] = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
-                            "Oct", "Nov", "Dec")
+def _subject(entry: dict[str, Any]) -> _Subject:
+    """One subject's word lists, from the data file."""
+    return _Subject(
+        name=entry["name"], fields=tuple(entry["fields"]),
+        pairs=tuple(_Pair(p["a"], p["a_head"], p["b"], p["b_head"], p["kind"])
+                    for p in entry["pairs"]),
+        concepts=tuple((c, tuple(contexts)) for c, contexts in entry["concepts"]),
+        nouns=tuple(entry["nouns"]), aspects=tuple(entry["aspects"]),
+        unicode_notes=tuple(entry["unicode_notes"]), code_note=entry["code_note"])
+
+
+_SUBJECTS: tuple[_Subject, ...] = tuple(_subject(s) for s in _TABLES["subjects"])
+# Question templates ({a}/{b}: a pair; {c}: a concept, {ctx}: its context, {bare}: the concept
+# without a leading "the"), answer sentences and intros, section headings.
+_PAIR_TEMPLATES: tuple[str, ...] = tuple(_TABLES["pair_templates"])
+_CONCEPT_TEMPLATES: tuple[str, ...] = tuple(_TABLES["concept_templates"])
+_SENTENCES: tuple[str, ...] = tuple(_TABLES["sentences"])
+_PAIR_INTROS: tuple[str, ...] = tuple(_TABLES["pair_intros"])
+_CONCEPT_INTROS: tuple[str, ...] = tuple(_TABLES["concept_intros"])
+_CONCEPT_HEADINGS: tuple[str, ...] = tuple(_TABLES["concept_headings"])
+_EMOJI: tuple[str, ...] = tuple(_TABLES["emoji"])
+_MONTHS: tuple[str, ...] = tuple(_TABLES["months"])
 
 # --------------------------------------------------------------------------------------------
 # Variation cycles. Document i uses entry i % len(cycle) of each; all lengths are <= 30 (so the
@@ -528,6 +145,7 @@ _LAST_DAY = _dt.date(2025, 12, 31).toordinal()
 _PLUS_OFFSETS: tuple[str, ...] = ("+02:00", "+01:00", "+05:30", "+09:00", "+00:00")
 _MINUS_OFFSETS: tuple[str, ...] = ("-05:00", "-08:00", "-03:00", "-04:00")
 _BOM = b"\xef\xbb\xbf"
+_SITE_SALT = 0x517E  # (site documents' own random stream)
 
 
 # --------------------------------------------------------------------------------------------
@@ -624,7 +242,7 @@ class _Meta:
 _SUBJECT_SLUGS: tuple[str, ...] = tuple(_slugify(s.name) for s in _SUBJECTS)
 
 
-def _meta(index: int, seed: int, first_id: int) -> _Meta:
+def _meta(index: int, seed: int, first_id: int, site: bool = False) -> _Meta:
     """Identity of document `index` (also used for invented ids outside the set)."""
     n_subjects = len(_SUBJECTS)
     s = index % n_subjects
@@ -638,7 +256,8 @@ def _meta(index: int, seed: int, first_id: int) -> _Meta:
     doc_id = first_id + index
     # Once a subject's questions are used up, the id keeps the slug (and url) unique.
     slug = question.slug if k < size else f"{question.slug}-{doc_id}"
-    url = f"/learn/{_SUBJECT_SLUGS[s]}/questions/{slug}"
+    # (A site's documents live under /answers/: beside plain samples, no URL is taken twice.)
+    url = f"/learn/{_SUBJECT_SLUGS[s]}/{'answers' if site else 'questions'}/{slug}"
     return _Meta(index, doc_id, _SUBJECTS[s], question, slug, url)
 
 
@@ -812,10 +431,11 @@ def _related_targets(rng: random.Random, index: int, n: int, tokens: list[str]) 
     return targets
 
 
-def _document(index: int, n: int, seed: int, first_id: int, width: int) -> tuple[str, bytes]:
-    """Build one legacy document: (file name, file bytes)."""
+def _document(index: int, n: int, seed: int, first_id: int, width: int,
+              site: bool = False) -> tuple[str, bytes, dict[str, list[str]]]:
+    """Build one legacy document: (file name, file bytes, the references planted broken)."""
     rng = random.Random(_derive_seed(seed, index))
-    meta = _meta(index, seed, first_id)
+    meta = _meta(index, seed, first_id, site)
     ensure_ascii, escape_slash, extras = _ESCAPE_CYCLE[index % len(_ESCAPE_CYCLE)]
     crlf, bom, final_newline = _BYTE_CYCLE[index % len(_BYTE_CYCLE)]
     layout = _RELATED_CYCLE[index % len(_RELATED_CYCLE)]
@@ -826,6 +446,17 @@ def _document(index: int, n: int, seed: int, first_id: int, width: int) -> tuple
 
     date_value, date_format = _date_value(rng, _DATE_CYCLE[index % len(_DATE_CYCLE)])
     answer, description, keywords = _answer(rng, meta, extras)
+    planted: dict[str, list[str]] = {"broken": [], "missing": []}
+    if site:
+        from pipeline import samples_site  # (HTML answers, links, images: a site's samples)
+
+        # A stream of its own: the draws above and below stay those of the plain document.
+        site_rng = random.Random(_derive_seed(seed, index) ^ _SITE_SALT)
+        answer = samples_site.decorate(
+            site_rng, answer, meta, n, lambda j: _meta(j, seed, first_id, True), planted,
+            _SUBJECT_SLUGS[index % len(_SUBJECTS)], index)
+        if index % 3 != 2:
+            answer = samples_site.to_legacy_html(site_rng, answer)
     title = esc(meta.question.text)
     subject = meta.subject.name
     lines = [
@@ -858,7 +489,7 @@ def _document(index: int, n: int, seed: int, first_id: int, width: int) -> tuple
         elif token == "{}":
             lines.append(f"{key}: {{}}")
         else:
-            target = meta if token == "SELF" else _meta(targets[token], seed, first_id)
+            target = meta if token == "SELF" else _meta(targets[token], seed, first_id, site)
             lines += [
                 f"{key}:",
                 f"    id: {target.id}",
@@ -871,7 +502,8 @@ def _document(index: int, n: int, seed: int, first_id: int, width: int) -> tuple
     text = newline.join(lines) + (newline if final_newline else "")
     data = text.encode("utf-8")
     ext = ".md" if index % _MD_EVERY == _MD_EVERY - 1 else ".txt"
-    return f"q{index:0{width}d}_{meta.id}{ext}", (_BOM + data if bom else data)
+    name = f"{'w' if site else 'q'}{index:0{width}d}_{meta.id}{ext}"
+    return name, (_BOM + data if bom else data), planted
 
 
 # --------------------------------------------------------------------------------------------
@@ -879,8 +511,32 @@ def _document(index: int, n: int, seed: int, first_id: int, width: int) -> tuple
 # --------------------------------------------------------------------------------------------
 
 
-def generate(n: int, seed: int = 0, first_id: int = 200000) -> Iterator[tuple[str, bytes]]:
-    """Yield (file_name, file_bytes) for n legacy documents, deterministically and lazily."""
+def generate(n: int, seed: int = 0, first_id: int = 200000,
+             site: bool = False) -> Iterator[tuple[str, bytes]]:
+    """Yield (file_name, file_bytes) for n legacy documents, deterministically and lazily;
+    `site`: documents of a legacy site (`w...` files: HTML answers, internal links, images; see
+    pipeline.samples_site)."""
+    for name, data, _ in _documents(n, seed, first_id, site):
+        yield name, data
+
+
+def planted(n: int, seed: int = 0, first_id: int = 200000) -> list[tuple[str, str, str]]:
+    """(file name, "broken" or "missing", URL) of every reference that `generate(n, seed,
+    first_id, site=True)` planted broken, in file order."""
+    return [(name, kind, url) for name, _, found in _documents(n, seed, first_id, True)
+            for kind in ("broken", "missing") for url in found[kind]]
+
+
+def asset_files() -> dict[str, bytes]:
+    """The files of the site samples' assets folder: {site path: bytes}."""
+    from pipeline import samples_site
+
+    return samples_site.asset_files(_SUBJECT_SLUGS)
+
+
+def _documents(n: int, seed: int, first_id: int,
+               site: bool) -> Iterator[tuple[str, bytes, dict[str, list[str]]]]:
+    """`generate`, with each document's planted references."""
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
     if first_id < 1:
@@ -888,15 +544,31 @@ def generate(n: int, seed: int = 0, first_id: int = 200000) -> Iterator[tuple[st
     # Six digits as documented; wider only when needed so names still sort in generation order.
     width = max(6, len(str(max(n - 1, 0))))
     for index in range(n):
-        yield _document(index, n, seed, first_id, width)
+        yield _document(index, n, seed, first_id, width, site)
 
 
-def write_samples(out_dir: Path, n: int, seed: int = 0) -> list[Path]:
-    """Write generate(n, seed) into out_dir (created if missing) and return the paths."""
+#: Ids of the site documents written beside the plain ones (distinct from theirs).
+SITE_FIRST_ID = 300000
+#: The assets folder written beside site documents: hidden, so a migration of the folder does
+#: not take its files for documents.
+ASSETS_DIR = ".assets"
+
+
+def write_samples(out_dir: Path, n: int, seed: int = 0, site: int = 0) -> list[Path]:
+    """Write generate(n, seed) into out_dir (created if missing), and `site` documents of
+    generate(site, seed, SITE_FIRST_ID, site=True) with their assets folder (out_dir/.assets);
+    return the documents' paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
-    for name, data in generate(n, seed):
+    documents = list(generate(n, seed))
+    if site:
+        documents += generate(site, seed, SITE_FIRST_ID, site=True)
+        for url, data in asset_files().items():
+            path = out_dir / ASSETS_DIR / url.lstrip("/")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+    for name, data in documents:
         path = out_dir / name
         path.write_bytes(data)  # bytes, so no newline translation or locale encoding
         paths.append(path)
@@ -912,10 +584,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out_dir", type=Path, help="folder to write the documents into")
     parser.add_argument("-n", type=int, default=100, help="number of documents (default 100)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--site", type=int, default=0,
+                        help="also write this many documents of a legacy site (HTML answers, "
+                             "internal links, images) and their assets folder OUT_DIR/.assets")
     args = parser.parse_args(argv)
-    if args.n < 0:
-        parser.error("-n must be >= 0")  # exits with status 2, like other usage errors
-    paths = write_samples(args.out_dir, args.n, args.seed)
+    if args.n < 0 or args.site < 0:
+        parser.error("-n and --site must be >= 0")  # exits with status 2, like other usage errors
+    paths = write_samples(args.out_dir, args.n, args.seed, args.site)
     print(f"wrote {len(paths)} documents to {args.out_dir}", file=sys.stderr)
     return 0
 

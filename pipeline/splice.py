@@ -125,6 +125,8 @@ def splice(state: rerun.State, changes: scan.Changes, inputs_file: Path, options
     if not outputs_checked and not rerun.outputs_as_left(out_dir, state):
         return None
     previous = _previous_report(out_dir)
+    if _links_change(previous, options, profile, changes):
+        return None
     if not all(key in previous for key in ("outputs", "dangling_links", "rejected",
                                            "warnings", "parsers", "migrated")):
         return None
@@ -595,3 +597,29 @@ def _previous_report(out_dir: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def _links_change(previous: dict[str, Any], options: Any, profile: Profile,
+                  changes: scan.Changes) -> bool:
+    """True when link checking (pipeline.links) could give another answer than the last run
+    for an input this splice does not process: files copied from --assets, internal references
+    in the last run, or one in a changed input (each is transformed here to see: a few files)."""
+    if getattr(options, "assets", None) is not None:
+        return True
+    if not profile.link_fields:
+        return False
+    if previous.get("links"):
+        return True
+    from pipeline.links import LinkIndex
+    from pipeline.transform import process_bytes
+
+    for path, rel in changes.candidates:
+        try:
+            outcome = process_bytes(Path(path).read_bytes(), rel, profile)
+        except OSError:
+            return True
+        if isinstance(outcome, Record) and any(
+                True for _ in LinkIndex.refs_in(outcome.data, profile.link_fields,
+                                                profile.link_hosts)):
+            return True
+    return False

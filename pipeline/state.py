@@ -495,6 +495,10 @@ class CorpusIndex:
 
     _DANGLING = ("FROM links l LEFT JOIN ids i ON i.id = l.related_id WHERE i.id IS NULL")
 
+    def urls(self) -> Iterator[tuple[str, str]]:
+        """(url, path) of every record's URL, in the order records claimed them."""
+        yield from self.conn.execute("SELECT url, path FROM urls ORDER BY rowid")
+
     def dangling(self) -> Iterator[dict[str, Any]]:
         """Related links whose target id is not among the accepted records, in input order."""
         self._flush_links()

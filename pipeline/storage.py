@@ -106,6 +106,13 @@ class Store:
             batch = {self.path(rel): data for rel, data in items[start:start + BATCH]}
             guard(self, lambda: self.fs.pipe(batch))
 
+    def get(self, rel: str) -> bytes:
+        """The bytes of one file of this folder."""
+        if self.local:
+            return Path(self.path(rel)).read_bytes()
+        data: bytes = guard(self, lambda: self.fs.cat_file(self.path(rel)))
+        return data
+
     def remove(self, rels: Iterable[str]) -> None:
         """Delete files of this folder (missing ones are fine)."""
         paths = [self.path(rel) for rel in rels]

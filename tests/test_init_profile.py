@@ -88,17 +88,21 @@ def test_every_choice_says_why(input_draft: str) -> None:
             start -= 1
         return " ".join(line.strip().lstrip("# ") for line in lines[start:at])
 
-    assert comment_above("  id:").startswith("id <- id: an integer in 41/41 files; in every "
+    assert comment_above("  id:").startswith("id <- id: an integer in 47/47 files; in every "
                                              "file, so required")
-    assert "JSON-style escapes in 41/41 files" in comment_above("  answer:")
+    assert "JSON-style escapes in 47/47 files" in comment_above("  answer:")
+    # The site samples' answers (4 of 6 are HTML; the others Markdown with inline HTML).
+    assert "HTML in 4/47 files, converted to Markdown" in comment_above("  answer:")
+    assert comment_above("  html:").startswith("answer holds HTML")
+    assert "answer holds links or images in 6 files" in comment_above("  fields: [answer")
     # No escape happens to occur there in input/: the folded style decides, and says so.
-    assert "folded scalars in 41/41 files" in comment_above("  seo.description:")
-    assert "comma-separated string in 41/41 files" in comment_above("  seo.keywords:")
-    assert "`date_format` beside `date` in 41/41 files" in comment_above("  format_from:")
-    assert "MMM DD, YYYY 37" in comment_above("  format_from:")
-    assert "related_article1..related_article8 in 37 files" in comment_above("  family:")
+    assert "folded scalars in 47/47 files" in comment_above("  seo.description:")
+    assert "comma-separated string in 47/47 files" in comment_above("  seo.keywords:")
+    assert "`date_format` beside `date` in 47/47 files" in comment_above("  format_from:")
+    assert "MMM DD, YYYY 43" in comment_above("  format_from:")
+    assert "related_article1..related_article8 in 42 files" in comment_above("  family:")
     assert "12% repeat an earlier slot" in comment_above("  family:")
-    assert "'&nbsp;' 41" in comment_above("  placeholders:")
+    assert "'&nbsp;' 47" in comment_above("  placeholders:")
     assert comment_above("slug_from:").startswith("the slug comes from")
     for prefix in ("  url:", "  title:", "  question:", "  subject:", "  author:", "  date:",
                    "  seo.title:", "  score:", "    id:", "    title:", "  formats:",
@@ -241,7 +245,7 @@ def test_update_keeps_user_edits_and_comments(input_draft: str, tmp_path: Path,
     assert "  # USER: author is always QuickTakes, mapped anyway" in new_lines
     # What was missing is back, with its reason, where the draft puts it.
     at = new_lines.index("  score: {from: score, type: number}")
-    assert new_lines[at - 1] == "  # score <- score: a number in 41/41 files"
+    assert new_lines[at - 1] == "  # score <- score: a number in 47/47 files"
     assert new_lines[new_lines.index("slug_from: [file_name, url, title]") - 2].startswith(
         "# the slug comes from")
     # ruamel.yaml stores the comment lines after an end-of-line comment with it: inserting

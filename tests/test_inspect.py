@@ -283,7 +283,7 @@ def _front_matter(path: Path) -> dict[str, Any]:
 def test_input_figures(capsys: pytest.CaptureFixture[str]) -> None:
     inv = cli_json(capsys, str(INPUT_DIR), "-j", "2")
     docs = [_front_matter(p) for p in input_files()]
-    assert inv["files"] == len(docs) == 41
+    assert inv["files"] == len(docs) == 47
     keys = inv["keys"]
     top = Counter(k for doc in docs for k in doc)
     for key, count in top.items():
@@ -313,8 +313,8 @@ def test_input_figures(capsys: pytest.CaptureFixture[str]) -> None:
         slots, empty, duplicates)
     assert family["files"] == sum(1 for d in docs if any(k.startswith("related_article")
                                                          for k in d))
-    assert inv["bodies"]["placeholder"] == 41 and inv["bodies"]["placeholder_forms"] == {
-        "&nbsp;": 41}
+    assert inv["bodies"]["placeholder"] == 47 and inv["bodies"]["placeholder_forms"] == {
+        "&nbsp;": 47}
 
 
 def test_terminal_table(capsys: pytest.CaptureFixture[str],
@@ -323,19 +323,19 @@ def test_terminal_table(capsys: pytest.CaptureFixture[str],
     assert main(["inspect", str(INPUT_DIR), "-q"]) == 0
     out, err = capsys.readouterr()
     assert err == ""
-    assert out.startswith("41 files: 41 with front matter (yaml 41), 0 without, 0 unreadable")
-    assert "bodies: 0 text, 0 empty, 41 placeholder (&nbsp; 41)" in out
+    assert out.startswith("47 files: 47 with front matter (yaml 47), 0 without, 0 unreadable")
+    assert "bodies: 0 text, 0 empty, 47 placeholder (&nbsp; 47)" in out
     lines = out.splitlines()
     header = next(line for line in lines if line.startswith("KEY PATH"))
     assert header.split() == ["KEY", "PATH", "FILES", "TYPES", "TRAITS", "EXAMPLES"]
     answer = next(line for line in lines if line.startswith("answer "))
-    assert "escapes 41" in answer and "folded 41" in answer
+    assert "escapes 47" in answer and "folded 47" in answer
     # Family members are folded into one row per field.
     assert any(line.startswith("related_article{1..8}.title") for line in lines)
     assert not any(line.startswith("related_article3.") for line in lines)
     family = next(line for line in lines if line.startswith("related_articleN"))
     assert "1..8" in family and "id, subject, title, url" in family
-    assert any(line.startswith("date ") and "date_format: MMM DD, YYYY 37" in line
+    assert any(line.startswith("date ") and "date_format: MMM DD, YYYY 43" in line
                for line in lines)
     assert "type varies between files: date" in out
 

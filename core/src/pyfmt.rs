@@ -79,12 +79,22 @@ pub fn is_blank(text: &str) -> bool {
 /// The shortest digits that read back as `value` and the decimal point position:
 /// value = 0.DIGITS * 10^point (value finite and non-zero or zero).
 fn shortest(value: f64) -> (String, i32) {
-    // Rust's `{:e}` is the shortest round-trip representation, as Python's repr.
-    let text = format!("{:e}", value.abs());
-    let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    (digits, exponent + 1)
+    // The shortest round-trip digits, the closest to the value and, on a tie, the even ones,
+    // as Python's repr (zmij; Rust's `{:e}` broke the tie of 562949953421312.25 upwards).
+    let mut buffer = zmij::Buffer::new();
+    let text = buffer.format_finite(value.abs()).to_string();
+    let (mantissa, exponent) = text.split_once(['e', 'E']).unwrap_or((&text, "0"));
+    let exponent: i32 = exponent.trim_start_matches('+').parse().unwrap_or(0);
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let mut point = int.len() as i32 + exponent;
+    let all = format!("{int}{frac}");
+    let trimmed = all.trim_start_matches('0');
+    point -= (all.len() - trimmed.len()) as i32;
+    let digits = trimmed.trim_end_matches('0');
+    if digits.is_empty() {
+        return ("0".to_string(), 1);
+    }
+    (digits.to_string(), point)
 }
 
 /// Python's `repr(float)`.
@@ -186,6 +196,10 @@ mod tests {
             (1.2345678901234568e17, "1.2345678901234568e+17"),
             (2.5e-5, "2.5e-05"),
             (123.0, "123.0"),
+            (562949953421312.2, "562949953421312.2"),
+            (1e22, "1e+22"),
+            (9007199254740993.0, "9007199254740992.0"),
+            (0.3, "0.3"),
         ];
         for (value, text) in cases {
             assert_eq!(float_repr(value), text, "{value}");

@@ -88,7 +88,8 @@ def migrate(engine: Engine, inputs: list[str], options: Any,
     run = uuid.uuid4().hex[:12]
     with tempfile.TemporaryDirectory(prefix="pipeline-driver-") as scratch:
         planner = Planner(Path(scratch), tuple(options.formats), profile.shape, write_options,
-                          echo, stop_on_error=options.on_error == "fail")
+                          echo, stop_on_error=options.on_error == "fail",
+                          link_fields=profile.link_fields, link_hosts=profile.link_hosts)
         try:
             written = _run(engine, job, planner, storage.list_inputs(inputs), partition, run)
             report = planner.report
@@ -144,7 +145,7 @@ def _run(engine: Engine, job: Job, planner: Planner, items: Iterable[storage.Ite
     while mapped:
         index, chunk, handle, indexed = mapped.popleft()
         try:
-            dones, tally = engine.result(indexed)
+            dones, tally, refs = engine.result(indexed)
         except Exception as err:  # noqa: BLE001 - a task that failed for good
             engine.release(handle)
             planner.report.inputs += len(chunk)
@@ -153,7 +154,7 @@ def _run(engine: Engine, job: Job, planner: Planner, items: Iterable[storage.Ite
             continue
         engine.release(indexed)
         _add_tally(planner.report, tally)
-        decisions = planner.plan(dones)
+        decisions = planner.plan(dones, refs)
         entry = (index, handle, dones, decisions)
         if planner.ledger.stop_on_error:
             held.append(entry)
@@ -245,6 +246,8 @@ def _finish(out: storage.Store, options: Any, shape: str, planner: Planner,
         from pipeline import rerun
 
         rerun.forget(Path(out.root))  # no rerun state describes a partitioned run's outputs
+    if planner.links is not None:
+        _links(out, planner)
     report.dangling_count = planner.corpus.dangling_count()
     report.outputs = sorted(outputs) + [REPORT_NAME]
     report.rerun = {"mode": "full", "unchanged_by_metadata": 0, "hashed": report.inputs,
@@ -254,3 +257,36 @@ def _finish(out: storage.Store, options: Any, shape: str, planner: Planner,
     report.write(local, dangling=planner.corpus.dangling())
     out.put_many({REPORT_NAME: local.read_bytes()})
     os.unlink(local)
+
+
+def _links(out: storage.Store, planner: Planner) -> None:
+    """What a local run's pipeline.links.finish does, less --assets: broken links and refused
+    files into the report, then the site pages whose links the new site serves elsewhere
+    re-rendered (read from and written to the output, a batch at a time)."""
+    from pipeline.links import REFUSED, rewrite_pages, static_folder
+
+    links, report = planner.links, planner.report
+    assert links is not None
+    links.load_urls(planner.corpus.urls())
+    report.broken_links = links.broken()
+    report.missing_assets = [{"path": path, "field": field, "line": line, "url": url,
+                              "reason": target}
+                             for kind, target, path, line, field, url in links.files()
+                             if kind == REFUSED]
+    references = links.conn.execute("SELECT count(*) FROM refs").fetchone()[0]
+    if references:
+        report.links = {"references": references, "records": links.linking}
+    pages = planner.pages
+    if pages is None or static_folder(pages.target, Path(".")) is None or not links.linking:
+        return
+    prefix = f"markdown/{pages.target.name}"
+    batch: dict[str, bytes] = {}
+
+    def write(page: str, data: bytes) -> None:
+        batch[f"{prefix}/{page}"] = data
+        if len(batch) >= storage.BATCH:
+            out.put_many(batch)
+            batch.clear()
+
+    rewrite_pages(links, pages.target, lambda page: out.get(f"{prefix}/{page}"), write, None)
+    out.put_many(batch)

@@ -18,6 +18,7 @@ from pipeline import account
 from pipeline.engines.tasks import WRITE, Decision, Page
 from pipeline.atomic import _WINDOWS_RESERVED
 from pipeline.errors import PipelineError
+from pipeline.links import LinkIndex
 from pipeline.load import WriteOptions, Writer
 from pipeline.load.markdown import MarkdownWriter
 from pipeline.load.markdown.common import PlatformTarget
@@ -73,6 +74,12 @@ class PagePlan(MarkdownWriter):
         place = self.target.placement(record) \
             if isinstance(self.target, PlatformTarget) else None
         self.last = Page(rel, place.stem if place else None, place.route if place else "")
+        self._note(record, self.last)
+
+    def _note(self, record: Record, page: Page) -> None:
+        """Tell the run's link index where an article's page went (as MarkdownWriter does)."""
+        if self.links is not None and record.shape == ARTICLE and page.stem is not None:
+            self.links.add_page(record.path, page.rel, page.route)
 
     def place_many(self, records: list[Record]) -> list[Page]:
         """Name the pages of consecutive records whose names need no cleaning (see
@@ -94,8 +101,11 @@ class PagePlan(MarkdownWriter):
             for record, name in zip(records, preferred):
                 names.append(self._unique(name, record))
                 self.index.mark(names[-1], "", 0)
-        return [Page(name, p.stem if p else None, p.route if p else "")
-                for name, p in zip(names, places)]
+        pages = [Page(name, p.stem if p else None, p.route if p else "")
+                 for name, p in zip(names, places)]
+        for record, page in zip(records, pages):
+            self._note(record, page)
+        return pages
 
     def site_files(self) -> dict[str, str]:
         """The target's site files, as the pages placed so far make them (Astro's redirects)."""
@@ -119,7 +129,8 @@ class Planner:
     """The ordered pass: feed it each partition's slim outcomes in input order."""
 
     def __init__(self, folder: Path, formats: tuple[str, ...], shape: str,
-                 options: WriteOptions, echo: Callable[[str], None], stop_on_error: bool) -> None:
+                 options: WriteOptions, echo: Callable[[str], None], stop_on_error: bool,
+                 link_fields: tuple[str, ...] = (), link_hosts: tuple[str, ...] = ()) -> None:
         self.report = Report()
         self.shape = shape
         self.corpus = CorpusIndex(folder)
@@ -131,13 +142,22 @@ class Planner:
                 writers.append(self.pages)
             else:
                 writers.append(_Decided(folder, shape, options))
+        self.links: _Links | None = None
+        if link_fields:
+            self.links = _Links(folder, link_fields, link_hosts)
+            if self.pages is not None:
+                self.pages.links = self.links
         self.ledger = account.Ledger(self.report, writers, self.corpus, None, look_up=False,
                                      echo=echo, clear=lambda: None,
-                                     stop_on_error=stop_on_error)
+                                     stop_on_error=stop_on_error, links=self.links)
 
-    def plan(self, dones: list[Any]) -> list[Decision]:
+    def plan(self, dones: list[Any], refs: dict[str, list[Any]] | None = None
+             ) -> list[Decision]:
         """Account for a partition's outcomes; what each input gets (None: nothing). Stops
-        at the first rejected input with --on-error fail (report.stopped)."""
+        at the first rejected input with --on-error fail (report.stopped). `refs`: the
+        records' internal references, by input (pipeline.links)."""
+        if self.links is not None:
+            self.links.pending = refs or {}
         if self._plain(dones):
             return self._plan_plain(dones)
         return self._plan_each(dones)
@@ -177,6 +197,10 @@ class Planner:
                                          [r.path for _, r in records])
             taken = {records[j][0]: first for j, first in lost.items()}
         accepted = [(i, r) for i, r in records if i not in taken]
+        if self.links is not None:
+            for i, record in accepted:
+                if dones[i].stored is None:  # (as pipeline.account.one: see there)
+                    self.links.add_outcome(dones[i], record)
         pages = self.pages.place_many([r for _, r in accepted]) if self.pages else None
         decisions: list[Decision] = [None] * len(dones)
         for j, (i, _) in enumerate(accepted):
@@ -241,3 +265,18 @@ class Planner:
         for writer in self.ledger.writers:
             writer.abort()
         self.corpus.close()
+        if self.links is not None:
+            self.links.close()
+
+
+class _Links(LinkIndex):
+    """The run's link index on the driver: each record's references come from its worker."""
+
+    def __init__(self, folder: Path, fields: tuple[str, ...], hosts: tuple[str, ...]) -> None:
+        super().__init__(folder, fields, hosts)
+        #: The references of the partition being decided, by input.
+        self.pending: dict[str, list[Any]] = {}
+
+    def add_outcome(self, done: Any, record: Any) -> None:
+        """Note the references the worker found in this record."""
+        self.add_rows(record.path, self.pending.get(done.rel, []))

@@ -85,19 +85,29 @@ def map_partition(job: Job, index: int, items: list[storage.Item]) -> Partition:
     return Partition(index, dones, tally)
 
 
-def index_of(job: Job, part: Partition) -> tuple[list[Any], Tally]:
-    """The slim outcomes the driver's ordered pass needs (no record bytes), and the tally."""
+def index_of(job: Job, part: Partition) -> tuple[list[Any], Tally, dict[str, list[Any]]]:
+    """The slim outcomes the driver's ordered pass needs (no record bytes), the tally, and
+    where the profile checks links, each record's internal references (pipeline.links)."""
     from pipeline.run import Done
 
     slim = []
+    refs: dict[str, list[Any]] = {}
+    fields, hosts = job.profile.link_fields, job.profile.link_hosts
     for done in part.dones:
         outcome = done.outcome
         if isinstance(outcome, Record):
+            if fields and done.stored is None:  # (the core declines text with references)
+                from pipeline.links import rows_of
+
+                full = outcome if "body" in outcome.data else decode_outcome(done.text)
+                found = rows_of(full.data, fields, hosts) if isinstance(full, Record) else []
+                if found:
+                    refs[done.rel] = found
             outcome = outcome.slim()
         # Placeholders where the bytes were: the driver's writers only name and count.
         slim.append(Done(done.rel, done.sha256, b"", done.fresh, outcome,
-                         (WRITE,) * len(job.formats)))
-    return slim, part.tally
+                         (WRITE,) * len(job.formats), done.stored))
+    return slim, part.tally, refs
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from pipeline.extract import parse_document
 from pipeline.record import ARTICLE, GENERIC, Outcome, RawDocument, Record, Rejection, Warning_
 from pipeline.transform.dates import normalise_date
 from pipeline.transform.escapes import decode_escapes
+from pipeline.transform.html import check, looks_like_html, to_markdown
 from pipeline.transform.jsonsafe import json_safe
 from pipeline.transform.profile import SCHEMAS_DIR, FieldRule, Profile, load_profile
 
@@ -151,6 +152,16 @@ class _Context:
         return cls(message, path=self.raw.path, line=self.raw.line_of(source), field=source,
                    fix=fix)
 
+    def html(self, text: str, mode: bool | str, source: str) -> str:
+        """Convert an HTML field to Markdown (`auto`: when it holds a tag), checking that the
+        Markdown renders to the same text, links and images; a warning names what differs."""
+        if mode == "auto" and not looks_like_html(text):
+            return text
+        converted = to_markdown(text)
+        for problem in check(text, converted):
+            self.warn(source, f"HTML converted to Markdown: {problem}")
+        return converted
+
     def int64(self, value: int, source: str) -> int:
         """Return an integer field's value, refusing one beyond 64 bits (no id column, the run's
         corpus index or a typed CSV reader can hold it)."""
@@ -175,6 +186,8 @@ class _Context:
                 value = str(text)
             if rule.escaped:
                 value = decode_escapes(value)
+            if rule.html:
+                value = self.html(value, rule.html, source)
             return value if value.strip() else None
         if kind == "integer":
             if isinstance(value, bool):
@@ -366,6 +379,8 @@ def to_article(raw: RawDocument, profile: Profile) -> Record:
     body = raw.body
     if is_placeholder_body(body, profile.placeholders):
         body = ""
+    elif profile.body_html:
+        body = ctx.html(body, profile.body_html, "body")
     data: dict[str, Any] = {
         "id": doc_id,
         "slug": _slug(ctx, front_matter, doc_id),
@@ -390,9 +405,11 @@ def to_article(raw: RawDocument, profile: Profile) -> Record:
 def to_generic(raw: RawDocument, profile: Profile) -> Record:
     """Keep the front matter as parsed (JSON-safe) beside the untouched body."""
     ctx = _Context(raw, profile)
+    body = ctx.html(raw.body, profile.body_html, "body") if profile.body_html and \
+        raw.body.strip() else raw.body
     data = {
         "front_matter": json_safe(raw.front_matter or {}, ctx.warn),
-        "body": raw.body,
+        "body": body,
         "source": {"path": raw.path, "sha256": raw.sha256},
     }
     return Record(GENERIC, data, tuple(ctx.warnings), raw.parser)

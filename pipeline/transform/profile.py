@@ -30,6 +30,7 @@ class FieldRule:
     escaped: bool = False
     required: bool = False
     split: str | None = None
+    html: bool | str = False  # True, False or "auto" (pipeline.transform.html)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,11 @@ class Profile:
     related_fields: tuple[FieldRule, ...] = ()
     slug_from: tuple[str, ...] = ()
     placeholders: tuple[str, ...] = ()
+    body_html: bool | str = False  # `body.html`: True, False or "auto"
+    #: `links.fields`: fields whose Markdown links are checked and rewritten (pipeline.links),
+    #: and `links.hosts`: hosts whose absolute URLs are the legacy site's own.
+    link_fields: tuple[str, ...] = ()
+    link_hosts: tuple[str, ...] = ()
     origin: str = ""
     data: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -95,7 +101,8 @@ def _rules(mapping: dict[str, Any]) -> tuple[FieldRule, ...]:
     return tuple(
         FieldRule(target=target, source=spec["from"], type=spec.get("type", "string"),
                   escaped=bool(spec.get("escaped", False)),
-                  required=bool(spec.get("required", False)), split=spec.get("split"))
+                  required=bool(spec.get("required", False)), split=spec.get("split"),
+                  html=spec.get("html", False))
         for target, spec in mapping.items()
     )
 
@@ -205,6 +212,9 @@ def parse_profile(text: str, origin: str, validated: bool = False) -> Profile:
         related_fields=_rules(related.get("fields") or {}),
         slug_from=tuple(data.get("slug_from") or ()),
         placeholders=tuple((data.get("body") or {}).get("placeholders") or ()),
+        body_html=(data.get("body") or {}).get("html", False),
+        link_fields=tuple((data.get("links") or {}).get("fields") or ()),
+        link_hosts=tuple((data.get("links") or {}).get("hosts") or ()),
         origin=origin, data=data,
     )
 

@@ -222,9 +222,12 @@ def test_documents_generic_profile_and_spreadsheet_safe(data: bytes) -> None:
 
 def test_input_files_are_handled_by_the_core(default_profile: Profile) -> None:
     engine = make_core(default_profile)
-    kinds = [check(engine, path.read_bytes(), path.name, default_profile)
-             for path in sorted(INPUT_DIR.iterdir()) if path.is_file()]
-    assert kinds == ["r"] * len(kinds), kinds
+    files = [path for path in sorted(INPUT_DIR.iterdir()) if path.is_file()]
+    kinds = [check(engine, path.read_bytes(), path.name, default_profile) for path in files]
+    # The site samples' HTML answers and links are the reference's: the core declines them.
+    assert [k[:1] for k in kinds] == ["d" if p.name.startswith("w") else "r" for p in files], \
+        kinds
+    assert {k for k in kinds if k != "r"} <= {"d:HTML field", "d:text with links"}
 
 
 PLATFORMS = ("hugo", "jekyll", "astro")
@@ -261,9 +264,10 @@ def test_platform_pages_equal_reference(data: bytes, target: str, name: str) -> 
 @pytest.mark.parametrize("target", PLATFORMS)
 def test_platform_pages_of_input(target: str, default_profile: Profile) -> None:
     engine = make_core(default_profile, target=target)
+    files = [path for path in sorted(INPUT_DIR.iterdir()) if path.is_file()]
     kinds = [check_platform_page(engine, path.read_bytes(), path.name, default_profile, target)
-             for path in sorted(INPUT_DIR.iterdir()) if path.is_file()]
-    assert kinds == ["r"] * len(kinds)
+             for path in files]
+    assert [k[:1] for k in kinds] == ["d" if p.name.startswith("w") else "r" for p in files]
 
 
 # --------------------------------------------------------------------------------------------

@@ -73,7 +73,8 @@ def check(text: str, counts: Counter[str]) -> None:
 
 def corpus_texts() -> Iterator[tuple[str, bytes]]:
     for path in sorted(INPUT_DIR.iterdir()):
-        yield "input", path.read_bytes()
+        if path.is_file():
+            yield "input", path.read_bytes()
     for seed in (0, 5):
         for _, data in generate(1500, seed=seed):
             yield "generated", data

@@ -5,7 +5,7 @@
 use super::dates;
 use super::escapes::decode_escapes;
 use super::jsonsafe::json_safe;
-use super::profile::{FieldRule, FieldType, Profile};
+use super::profile::{FieldRule, FieldType, Html, Profile};
 use super::{split_list, Raw, Warning};
 use crate::errors::{Fail, Result};
 use crate::pyfmt::{self, float_repr, str_repr};
@@ -122,6 +122,7 @@ impl Context<'_, '_> {
                 } else {
                     text
                 };
+                declines_html(rule.html, &text)?;
                 Ok(if pyfmt::is_blank(&text) {
                     Value::Null
                 } else {
@@ -280,4 +281,96 @@ fn number_text(s: &str) -> Option<f64> {
 fn looks_special(s: &str) -> bool {
     let lower = s.to_ascii_lowercase();
     lower.contains("inf") || lower.contains("nan") || s.contains('_')
+}
+
+/// The reference converts HTML text (`html: true`, or `auto` and a tag in it) to Markdown,
+/// which the core does not: it declines such text (any `<` for `auto`: a superset).
+pub fn declines_html(html: Html, text: &str) -> Result<()> {
+    match html {
+        Html::On => Err(Fail::decline("HTML field")),
+        Html::Auto if opens_tag(text, HTML_TAGS) => Err(Fail::decline("HTML field")),
+        _ => Ok(()),
+    }
+}
+
+/// The tags `looks_like_html` knows (pipeline/transform/html.py `_TAG`).
+pub const HTML_TAGS: &[&str] = &[
+    "p",
+    "div",
+    "span",
+    "br",
+    "hr",
+    "ul",
+    "ol",
+    "li",
+    "dl",
+    "dt",
+    "dd",
+    "a",
+    "img",
+    "table",
+    "thead",
+    "tbody",
+    "tfoot",
+    "tr",
+    "td",
+    "th",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "u",
+    "s",
+    "del",
+    "ins",
+    "sub",
+    "sup",
+    "pre",
+    "code",
+    "blockquote",
+    "figure",
+    "figcaption",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "small",
+    "mark",
+    "abbr",
+    "cite",
+    "q",
+    "kbd",
+    "samp",
+    "var",
+];
+
+/// True when `text` may hold a tag of `names` as the reference's case-insensitive regexes
+/// find it: a `<` (or `</`) whose run of ASCII letters and digits is one of the names, or is
+/// followed by a non-ASCII character (Unicode case folding: the Kelvin sign, the long s).
+pub fn opens_tag(text: &str, names: &[&str]) -> bool {
+    let bytes = text.as_bytes();
+    for at in memchr::memchr_iter(b'<', bytes) {
+        let mut i = at + 1;
+        if bytes.get(i) == Some(&b'/') {
+            i += 1;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        if i < bytes.len() && !bytes[i].is_ascii() {
+            return true;
+        }
+        let run = &text[start..i];
+        if !run.is_empty() && names.iter().any(|n| n.eq_ignore_ascii_case(run)) {
+            return true;
+        }
+    }
+    false
 }

@@ -362,10 +362,26 @@ pub fn to_generic(raw: &Raw<'_>) -> Result<Record> {
 
 /// Transform one parsed document with a profile: `to_record`.
 pub fn to_record(raw: &Raw<'_>, profile: &Profile) -> Result<Record> {
-    match profile.shape {
+    let record = match profile.shape {
         Shape::Article => to_article(raw, profile),
         Shape::Generic => to_generic(raw),
+    }?;
+    if let Some((_, Value::Str(body))) = record.data.iter().find(|(k, _)| k == "body") {
+        if !body.is_empty() {
+            coerce::declines_html(profile.body_html, body)?;
+        }
     }
+    // Links in these fields are checked and rewritten by the reference (pipeline.links); the
+    // core takes only text that can hold none: no `](`, `]:`, `<a` or `<img`.
+    for name in &profile.link_fields {
+        if let Some((_, Value::Str(text))) = record.data.iter().find(|(k, _)| k == name) {
+            if text.contains("](") || text.contains("]:") || coerce::opens_tag(text, &["a", "img"])
+            {
+                return Err(Fail::decline("text with links"));
+            }
+        }
+    }
+    Ok(record)
 }
 
 #[cfg(test)]

@@ -12,6 +12,25 @@ pub struct FieldRule {
     pub escaped: bool,
     pub required: bool,
     pub split: Option<String>,
+    /// `html: true | auto` (the reference converts HTML to Markdown: the core declines).
+    pub html: Html,
+}
+
+/// Whether a text field holds HTML the reference converts (`pipeline.transform.html`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Html {
+    Off,
+    On,
+    /// Converted when the text holds a tag: the core declines text holding a `<`.
+    Auto,
+}
+
+fn html_of(spec: Option<&J>) -> Html {
+    match spec.and_then(|b| b.get("html")) {
+        Some(J::Bool(true)) => Html::On,
+        Some(J::String(s)) if s == "auto" => Html::Auto,
+        _ => Html::Off,
+    }
 }
 
 /// The canonical types a profile can name.
@@ -44,6 +63,10 @@ pub struct Profile {
     pub related_fields: Vec<FieldRule>,
     pub slug_from: Vec<String>,
     pub placeholders: Vec<String>,
+    /// `body.html`.
+    pub body_html: Html,
+    /// `links.fields`: record fields whose Markdown links the reference checks and rewrites.
+    pub link_fields: Vec<String>,
 }
 
 fn rules(mapping: Option<&J>) -> Result<Vec<FieldRule>, String> {
@@ -71,6 +94,7 @@ fn rules(mapping: Option<&J>) -> Result<Vec<FieldRule>, String> {
                 escaped: spec.get("escaped").and_then(J::as_bool).unwrap_or(false),
                 required: spec.get("required").and_then(J::as_bool).unwrap_or(false),
                 split: spec.get("split").and_then(J::as_str).map(str::to_string),
+                html: html_of(Some(spec)),
             })
         })
         .collect()
@@ -114,6 +138,8 @@ impl Profile {
             related_fields: rules(related.and_then(|r| r.get("fields")))?,
             slug_from: strings(data.get("slug_from")),
             placeholders: strings(data.get("body").and_then(|b| b.get("placeholders"))),
+            body_html: html_of(data.get("body")),
+            link_fields: strings(data.get("links").and_then(|l| l.get("fields"))),
         })
     }
 }

@@ -108,6 +108,9 @@ class MarkdownWriter(Writer):
         #: (name asked for, name given) of the pages written since the caller last took them
         #: (pipeline.account keeps them for reruns: see pipeline.rerun).
         self.placed: list[tuple[str, str]] = []
+        #: Set by a run that checks links (pipeline.links.LinkIndex): told each article's page
+        #: and route, for the pages re-rendered after the main pass.
+        self.links: Any = None
 
     def prepare_options(self, options: WriteOptions) -> WriteOptions:
         """Tell `prepare` whether an earlier run left pages whose digests are worth a look."""
@@ -216,6 +219,9 @@ class MarkdownWriter(Writer):
             write_atomic(Path(target), data, self.tmp_dir, durable=False)
         self.index.mark(rel, digest, length)
         self.placed.append((self._asked, rel))
+        if self.links is not None and record.shape == ARTICLE and hasattr(self.target,
+                                                                           "placement"):
+            self.links.add_page(record.path, rel, self.target.placement(record).route)
 
     def write_span(self, span: Any, start: int, stop: int) -> None:
         """Name the pages of records start..stop of a span (the core rendered them and writes

@@ -157,6 +157,7 @@ class AstroTarget(PlatformTarget):
     name = "astro"
     description = "Astro content collection src/content/articles/ + redirects.json (legacy URLs)"
     content_dir = "src/content/articles"
+    static_dir = "public"  # (files copied from --assets: pipeline.links)
     reserved_routes = ("/", f"/{SECTION}/")
 
     def __init__(self) -> None:

@@ -314,9 +314,14 @@ class PlatformTarget(Target):
         if record.shape == GENERIC:
             return front_matter_document(data["front_matter"], data["body"], portable=True)
         _check_shape(record.shape, record.path)
-        front = self.front(data, self.placement(record))
-        body = self.encode_body(page_body(data.get("answer"))) + "\n"
-        extra = overlay(data, self.recover(front, body, record.path))
+        return self.render_data(data, self.placement(record), data.get("answer"))
+
+    def render_data(self, data: dict[str, Any], place: Placement, answer: str | None) -> str:
+        """An article's page at a placement, with `answer` as its body (pipeline.links gives
+        the answer with its links rewritten; the namespace then keeps the record's own)."""
+        front = self.front(data, place)
+        body = self.encode_body(page_body(answer)) + "\n"
+        extra = overlay(data, self.recover(front, body, data["source"]["path"]))
         if extra:
             front[NAMESPACE] = extra
         return front_matter_document(front, body, portable=True)

@@ -112,6 +112,7 @@ class HugoTarget(SiteTarget):
     name = "hugo"
     description = "Hugo site: content/ pages at their legacy URLs (`url`), config and layouts"
     content_dir = "content"
+    static_dir = "static"  # (files copied from --assets: pipeline.links)
     route_key = "url"
     # The home page and the section list of content/articles/.
     reserved_routes = ("/", f"/{SECTION}/")

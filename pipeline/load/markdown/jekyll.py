@@ -146,6 +146,7 @@ class JekyllTarget(SiteTarget):
     name = "jekyll"
     description = "Jekyll site: _articles/ collection at legacy URLs (`permalink`), config, layout"
     content_dir = "_articles"
+    static_dir = ""  # files from --assets go to the site root (pipeline.links)
     route_key = "permalink"
     # The home page and the plugin's own output file. (A route and its other slash form,
     # the redirect, share one key in the route book, so taking one takes both.)
