@@ -156,17 +156,25 @@ def _run(engine: Engine, job: Job, planner: Planner, items: Iterable[storage.Ite
         _add_tally(planner.report, tally)
         decisions = planner.plan(dones, refs)
         entry = (index, handle, dones, decisions)
+        if planner.report.stopped:
+            # --on-error fail met a rejected input: nothing of this run is written, and what
+            # is left is counted, not processed (as a local run stops).
+            for _, task, _, _ in [*held, entry]:
+                engine.release(task)
+            for _, _, task, index_task in mapped:
+                engine.release(task)
+                engine.release(index_task)
+            planner.report.inputs += sum(len(chunk) for _, chunk, _, _ in mapped) + \
+                sum(len(chunk) for _, chunk in source)
+            return []
         if planner.ledger.stop_on_error:
-            held.append(entry)
+            held.append(entry)  # (written once every partition is decided)
         else:
             _submit_write(engine, job, entry, writing, run)
             settle(window)
         top_up()
-    if held and not planner.report.stopped:
-        for entry in held:
-            _submit_write(engine, job, entry, writing, run)
-    for _, handle, _, _ in held if planner.report.stopped else ():
-        engine.release(handle)
+    for entry in held:
+        _submit_write(engine, job, entry, writing, run)
     settle(0)
     return sorted(written, key=lambda w: w.index)
 

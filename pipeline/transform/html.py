@@ -78,10 +78,14 @@ def to_markdown(html: str) -> str:
     content = getattr(result, "content", result)
     text = content if isinstance(content, str) else ""
     text = _TRAILING.sub("", text.replace("\r\n", "\n").replace("\xa0", " "))
-    text = _outside_fences(text, lambda part: _ANGLED.sub(_unangle, _list_items(part)))
+    text = _outside_fences(text, lambda part: _DEFINITION.sub(
+        r"\1&#58;", _ANGLED.sub(_unangle, _list_items(part))))
     return _unescape(_BLANK_RUNS.sub("\n\n", text).strip("\n"))
 
 
+#: A line starting with `:` and a space: a definition in Python-Markdown (def_list), kramdown
+#: and Hugo's Goldmark, which would swallow the colon. Written as an entity instead.
+_DEFINITION = re.compile(r"^([ \t]*):(?=[ \t])", re.MULTILINE)
 #: A link destination in angle brackets (one with spaces or parentheses): CommonMark's, not
 #: Python-Markdown's. Written with those characters percent-encoded instead.
 _ANGLED = re.compile(r"\]\(<([^<>\n]*)>")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.record import Record
@@ -179,6 +179,8 @@ _DOCUMENTS = st.lists(_block(), min_size=1, max_size=6).map(lambda blocks: '<div
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_DOCUMENTS)
+@example('<div class="post"><p>0</p>\n<p>: 0</p></div>')  # (a definition list otherwise)
+@example('<ul><li><p>term</p><p>: not a definition</p></li></ul>')
 def test_generated_documents_render_the_same(document: str) -> None:
     converted = to_markdown(document)
     assert check(document, converted) == [], converted
