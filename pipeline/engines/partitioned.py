@@ -96,6 +96,11 @@ def migrate(engine: Engine, inputs: list[str], options: Any,
             if not report.stopped:
                 _finish(out, options, profile.shape, planner, written, before, report,
                         started, Path(scratch))
+            else:
+                # As a local run: the outputs stay as they were, report.json says why.
+                report.rerun = _full(report)
+                report.seconds = time.perf_counter() - started
+                _write_report(out, report, planner, Path(scratch))
         finally:
             planner.close()
     if not options.quiet:
@@ -258,9 +263,19 @@ def _finish(out: storage.Store, options: Any, shape: str, planner: Planner,
         _links(out, planner)
     report.dangling_count = planner.corpus.dangling_count()
     report.outputs = sorted(outputs) + [REPORT_NAME]
-    report.rerun = {"mode": "full", "unchanged_by_metadata": 0, "hashed": report.inputs,
-                    "processed": report.inputs}
+    report.rerun = _full(report)
     report.seconds = time.perf_counter() - started
+    _write_report(out, report, planner, scratch)
+
+
+def _full(report: Report) -> dict[str, Any]:
+    """report.json `rerun` of a run that processes every input (as a local run words it)."""
+    return {"mode": "full", "unchanged_by_metadata": 0, "hashed": report.inputs,
+            "processed": report.inputs}
+
+
+def _write_report(out: storage.Store, report: Report, planner: Planner, scratch: Path) -> None:
+    """Write report.json into the output folder, its dangling links streamed from the index."""
     local = scratch / REPORT_NAME
     report.write(local, dangling=planner.corpus.dangling())
     out.put_many({REPORT_NAME: local.read_bytes()})

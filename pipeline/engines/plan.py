@@ -243,11 +243,11 @@ class Planner:
             if self.pages is not None:
                 self.pages.last = None
             account.one(self.ledger, done)
-            report.inputs += 1
             if len(report.rejected) > rejected:
                 decisions.append(None)
             else:
                 decisions.append(self.pages.last if self.pages is not None else WRITE)
+        report.inputs += len(dones)
         return decisions
 
     def lose(self, rels: list[str], reason: str) -> None:
