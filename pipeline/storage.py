@@ -250,7 +250,8 @@ def list_inputs(inputs: Iterable[str | Path]) -> Iterator[Item]:
         if not is_url(root):
             from pipeline.extract import walk_files
 
-            path = Path(root)
+            # Absolute: the workers of a cluster do not share this process's folder.
+            path = Path(os.path.abspath(root))
             if not path.exists():
                 raise ConfigError("no such file or folder", path=root,
                                   fix="check the INPUT argument")

@@ -189,3 +189,16 @@ def test_a_local_engine_reads_s3_as_the_cluster_does(
                  "--target", "jekyll", "-q"]) == 0
     assert_same_outputs(tmp_path / "local", tmp_path / "out")
     assert os.path.isdir(tmp_path / "out" / "articles")
+
+
+def test_local_folders_given_relative_reach_the_cluster(
+        dask_cluster: DaskCluster, mixed: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The workers run in folders of their own: a path as the user typed it, relative to the
+    # driver's folder, must reach them whole.
+    _local(mixed, tmp_path / "local")
+    monkeypatch.chdir(mixed.parent)
+    code = main(["migrate", mixed.name, "--out", str(tmp_path / "out"), "--engine", "dask",
+                 "--scheduler", dask_cluster.address, "--partition-files", "60", "-q"])
+    assert code == 1  # (the messy documents include rejected ones)
+    assert_same_outputs(tmp_path / "local", tmp_path / "out")
