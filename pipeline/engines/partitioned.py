@@ -81,6 +81,10 @@ def migrate(engine: Engine, inputs: list[str], options: Any,
     # Listing what is there checks the credentials before anything is read or written.
     tables = [t for name in options.formats for t in _table_files(name, profile.shape)]
     before = {t: out.list_files(t.rpartition(".")[0]) for t in tables}
+    if "markdown" in options.formats:
+        # (Pages an earlier run left: those this run does not write again are removed at
+        # the end. Listed now, so that a run into a new folder lists nothing twice.)
+        before["markdown"] = out.list_files(f"markdown/{options.target}")
     write_options = WriteOptions(target=options.target,
                                  spreadsheet_safe=options.spreadsheet_safe, html=options.html,
                                  out_dir=None, earlier_pages=False)
@@ -247,7 +251,7 @@ def _finish(out: storage.Store, options: Any, shape: str, planner: Planner,
         site = {f"{prefix}/{rel}": text.encode("utf-8")
                 for rel, text in pages.site_files().items()}
         outputs.append(prefix)
-        stale = [rel for rel in out.list_files(prefix)
+        stale = [rel for rel in before.pop("markdown", [])
                  if rel not in site and not pages.produced(rel[len(prefix) + 1:])]
         out.remove(stale)
     out.put_many({**files, **site})
