@@ -72,8 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as helper:
         corpus = Path(helper.submit(ensure_corpus, BENCH_DIR / "out" / f"corpus-{args.n}",
                                     args.n, args.seed).result()["dir"])
-    work = BENCH_DIR / "out" / "engines"
-    shutil.rmtree(work, ignore_errors=True)
+    # A folder per invocation; older ones are deleted only once every figure is measured:
+    # right after tens of thousands of files are deleted, ext4 (without a journal) creates
+    # files several times slower for minutes, which would move every figure (see README).
+    root = BENCH_DIR / "out" / "engines"
+    work = root / time.strftime("%Y%m%dT%H%M%S")
     work.mkdir(parents=True)
     times: dict[str, list[float]] = {}
     figures: dict[str, Any] = {"n": args.n, "rounds": args.rounds, "cpus": os.cpu_count()}
@@ -112,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(figures, indent=2))
+    for old in root.iterdir():
+        if old != work:
+            shutil.rmtree(old, ignore_errors=True)
     return 0
 
 
