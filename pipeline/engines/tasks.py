@@ -10,7 +10,6 @@ writes the same bytes to the same names, each file in one put (or renamed into p
 
 from __future__ import annotations
 
-import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,8 +179,3 @@ def page_bytes(target: Any, done: Any, prepared: Any, page: Page) -> bytes:
         target.place_at(record, Placement(page.stem, page.route))
     data: bytes = target.render(record).encode("utf-8")
     return data
-
-
-def worker_pid() -> int:
-    """This worker's process id (tests kill one mid-run)."""
-    return os.getpid()
