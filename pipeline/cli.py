@@ -44,8 +44,10 @@ class _Location(click.ParamType):
     def convert(self, value: object, param: click.Parameter | None,
                 ctx: click.Context | None) -> Path | str:
         """A URL as it is (see pipeline.storage), a local path as a Path."""
+        from pipeline.storage import is_url  # (light: fsspec is imported where a URL is used)
+
         text = str(value)
-        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", text):
+        if is_url(text):
             return text
         if self.must_exist and not os.path.exists(text):
             self.fail(f"Path '{text}' does not exist.", param, ctx)

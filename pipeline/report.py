@@ -120,6 +120,11 @@ class Report:
                    missing_assets=data.get("missing_assets", []),
                    assets=data.get("assets", {}), links=data.get("links", {}))
 
+    def processed_all(self) -> None:
+        """Set `rerun` for a run that looked at every input (no state of an earlier run)."""
+        self.rerun = {"mode": "full", "unchanged_by_metadata": 0, "hashed": self.inputs,
+                      "processed": self.inputs - self.cached}
+
     @property
     def exit_code(self) -> int:
         """0 when every input migrated, 1 when some were rejected."""

@@ -418,8 +418,7 @@ def migrate(inputs: Iterable[Path], options: Options,
         else:
             report.outputs = sorted(p.relative_to(options.out_dir).as_posix() for p in paths)
             report.outputs.append(REPORT_NAME)
-            report.rerun = {"mode": "full", "unchanged_by_metadata": 0,
-                            "hashed": report.inputs, "processed": report.inputs - report.cached}
+            report.processed_all()
             # Dangling links go from the corpus index straight into report.json: a large
             # corpus can have tens of thousands, and memory must not grow with the corpus.
             report.write(options.out_dir / REPORT_NAME, dangling=corpus.dangling())

@@ -9,7 +9,6 @@ AWS_ENDPOINT_URL, AWS_REGION, or the AWS config files). Small objects are slow o
 
 from __future__ import annotations
 
-import itertools
 import os
 import re
 from dataclasses import dataclass
@@ -89,18 +88,7 @@ class Store:
             return
         items = list(files.items())
         if self.local:
-            # Creating a file is the slow step (the file system allocates an inode), and it
-            # releases the GIL: a few threads write at once.
-            share = max(1, -(-len(items) // LOCAL_THREADS))
-            batches = [items[i:i + share] for i in range(0, len(items), share)]
-            if len(batches) == 1:
-                _put_local(self.root, batches[0])
-                return
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(len(batches)) as pool:
-                for done in [pool.submit(_put_local, self.root, b) for b in batches]:
-                    done.result()
+            _put_local(self.root, items)
             return
         for start in range(0, len(items), BATCH):
             batch = {self.path(rel): data for rel, data in items[start:start + BATCH]}
@@ -141,38 +129,21 @@ class Store:
         return sorted(p[len(self.root) + 1:] for p in found)
 
 
-#: Threads writing local files at once.
-LOCAL_THREADS = 2
-_COUNTER = itertools.count()
-
-
 def _put_local(root: str, items: list[tuple[str, bytes]]) -> None:
-    """Write files under a local folder, each staged in its staging folder and renamed into
-    place (a killed run leaves whole files only). Written with os calls: pathlib's objects
-    cost more than the data for tens of thousands of pages."""
-    staging = os.path.join(root, ".pipeline", "tmp", f"put-{os.getpid()}-{next(_COUNTER)}")
-    os.makedirs(staging, exist_ok=True)
-    made: set[str] = set()
-    try:
-        for index, (rel, data) in enumerate(items):
-            target = os.path.join(root, rel)
-            parent = os.path.dirname(target)
-            if parent not in made:
-                os.makedirs(parent, exist_ok=True)
-                made.add(parent)
-            temp = os.path.join(staging, str(index))
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view):]
-            finally:
-                os.close(fd)
-            os.replace(temp, target)
-    finally:
-        import shutil
+    """Write files under a local folder, each staged and renamed into place (a killed run
+    leaves whole files only), each folder made once. (Threads were tried: creating the
+    files is the file system's work, and measured no faster.)"""
+    from pipeline.atomic import stage
 
-        shutil.rmtree(staging, ignore_errors=True)
+    staging = Path(root, ".pipeline", "tmp")
+    made: set[str] = set()
+    for rel, data in items:
+        target = os.path.join(root, rel)
+        parent = os.path.dirname(target)
+        if parent not in made:
+            os.makedirs(parent, exist_ok=True)
+            made.add(parent)
+        os.replace(stage(staging, os.path.basename(rel), data), target)
 
 
 def open_store(location: str | Path) -> Store:
@@ -198,23 +169,23 @@ def guard(store: Store, call: Any) -> Any:
     """Run a storage call; refused credentials and unreachable servers become one line."""
     try:
         return call()
-    except PipelineError:
-        raise
-    except PermissionError as err:
-        raise ConfigError(f"storage refused the request: {_reason(err)}", path=store.url,
-                          fix=_CREDENTIALS_FIX) from None
-    except FileNotFoundError:
+    except (PipelineError, FileNotFoundError):
         raise
     except Exception as err:  # noqa: BLE001 - botocore, aiohttp and fsspec have many kinds
-        name = type(err).__name__
-        if name in ("NoCredentialsError", "PartialCredentialsError", "ClientError") or \
-                "Credentials" in name:
-            raise ConfigError(f"storage refused the request: {_reason(err)}", path=store.url,
-                              fix=_CREDENTIALS_FIX) from None
-        if isinstance(err, OSError) or "Connect" in name or "Endpoint" in name:
-            raise StorageError(f"storage unreachable: {_reason(err)}", path=store.url,
-                               fix="check AWS_ENDPOINT_URL and the network") from None
-        raise
+        raise translate(store, err) from None
+
+
+def translate(store: Store, err: Exception) -> Exception:
+    """A storage error as the pipeline's: a refused credential (one line, exit 2) or an
+    unreachable server; any other as it is."""
+    name = type(err).__name__
+    if isinstance(err, PermissionError) or "Credentials" in name or name == "ClientError":
+        return ConfigError(f"storage refused the request: {_reason(err)}", path=store.url,
+                           fix=_CREDENTIALS_FIX)
+    if isinstance(err, OSError) or "Connect" in name or "Endpoint" in name:
+        return StorageError(f"storage unreachable: {_reason(err)}", path=store.url,
+                            fix="check AWS_ENDPOINT_URL and the network")
+    return err
 
 
 _CREDENTIALS_FIX = ("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_ENDPOINT_URL for "
@@ -333,10 +304,5 @@ def fetch(items: list[Item], folder: str, max_bytes: int) -> list[tuple[str, str
                     with open(wanted[source], "wb") as handle:
                         handle.write(data)
                 elif isinstance(data, PermissionError):
-                    guard(store, lambda: _raise(data))
+                    raise translate(store, data) from None
     return out
-
-
-def _raise(err: BaseException) -> None:
-    """Raise `err` (for `guard`)."""
-    raise err

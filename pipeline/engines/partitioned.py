@@ -30,12 +30,13 @@ from pipeline.engines.tasks import (TABLE_FORMATS, Job, Written, index_of, map_p
                                     write_partition)
 from pipeline.errors import ConfigError
 from pipeline.load import WriteOptions
+from pipeline.record import ARTICLE
 from pipeline.report import Report
+from pipeline.run import ON_ERROR, REPORT_NAME
 
 #: Inputs per partition: the unit of work, of retry and of part files. Fixed, so that the
 #: same inputs give the same part files whatever the cluster.
 PARTITION = 2000
-REPORT_NAME = "report.json"
 
 
 def partitions(items: Iterable[storage.Item], size: int) -> Iterator[list[storage.Item]]:
@@ -70,8 +71,9 @@ def migrate(engine: Engine, inputs: list[str], options: Any,
     started = time.perf_counter()
     echo = echo or (lambda line: print(line, file=sys.stderr))
     supported(options.formats)
-    if options.on_error not in ("skip", "fail"):
-        raise ConfigError(f"unknown --on-error {options.on_error!r}", fix="use skip or fail")
+    if options.on_error not in ON_ERROR:
+        raise ConfigError(f"unknown --on-error {options.on_error!r}",
+                          fix=f"use one of: {', '.join(ON_ERROR)}")
     profile = load_profile(options.profile)
     if "markdown" in options.formats:
         from pipeline.load.markdown import get_target
@@ -102,7 +104,7 @@ def migrate(engine: Engine, inputs: list[str], options: Any,
                         started, Path(scratch))
             else:
                 # As a local run: the outputs stay as they were, report.json says why.
-                report.rerun = _full(report)
+                report.processed_all()
                 report.seconds = time.perf_counter() - started
                 _write_report(out, report, planner, Path(scratch))
         finally:
@@ -113,11 +115,14 @@ def migrate(engine: Engine, inputs: list[str], options: Any,
 
 
 def _table_files(fmt: str, shape: str) -> tuple[str, ...]:
-    """The table files a format writes for a shape (as a local run names them)."""
+    """The table files a format writes for a shape (as the local writers name them)."""
+    from pipeline.load.csv import ARTICLES_CSV, RELATED_CSV
+    from pipeline.load.jsonl import FILE_NAME
+
     if fmt == "jsonl":
-        return ("articles.jsonl",)
+        return (FILE_NAME,)
     if fmt == "csv":
-        return ("articles.csv", "related.csv") if shape == "article" else ("articles.csv",)
+        return (ARTICLES_CSV, RELATED_CSV) if shape == ARTICLE else (ARTICLES_CSV,)
     return ()
 
 
@@ -267,15 +272,9 @@ def _finish(out: storage.Store, options: Any, shape: str, planner: Planner,
         _links(out, planner)
     report.dangling_count = planner.corpus.dangling_count()
     report.outputs = sorted(outputs) + [REPORT_NAME]
-    report.rerun = _full(report)
+    report.processed_all()
     report.seconds = time.perf_counter() - started
     _write_report(out, report, planner, scratch)
-
-
-def _full(report: Report) -> dict[str, Any]:
-    """report.json `rerun` of a run that processes every input (as a local run words it)."""
-    return {"mode": "full", "unchanged_by_metadata": 0, "hashed": report.inputs,
-            "processed": report.inputs}
 
 
 def _write_report(out: storage.Store, report: Report, planner: Planner, scratch: Path) -> None:

@@ -92,12 +92,12 @@ def index_of(job: Job, part: Partition) -> tuple[list[Any], Tally, dict[str, lis
     slim = []
     refs: dict[str, list[Any]] = {}
     fields, hosts = job.profile.link_fields, job.profile.link_hosts
+    if fields:
+        from pipeline.links import rows_of
     for done in part.dones:
         outcome = done.outcome
         if isinstance(outcome, Record):
             if fields and done.stored is None:  # (the core declines text with references)
-                from pipeline.links import rows_of
-
                 full = outcome if "body" in outcome.data else decode_outcome(done.text)
                 found = rows_of(full.data, fields, hosts) if isinstance(full, Record) else []
                 if found:
